@@ -1,0 +1,306 @@
+"""The default answerer: quote the guidance, cite it, and say so when it does not cover a question.
+
+It needs no model service. An answer is a pipeline of small named steps, each able to end
+it with an explicit status: check the question, retrieve passages, judge whether they
+support an answer, pick the sentences to quote, verify every quote against its chunk,
+compose. Nothing is written that is not a verbatim slice of a stored chunk, apart from the
+framing (document titles, sections, currency notes), which comes from the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from urllib.parse import quote as url_quote
+
+from bot.lexical import LexicalIndex, term_set
+from bot.retrieval import GuidanceRetriever, Passage
+from ingest.chunking import ITEM_MARK, section_label
+from ingest.sentences import sentence_spans
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 4000
+# A passage supports an answer when cosine similarity + 0.3 x weighted word coverage reaches
+# this. Chosen from the golden and off-topic question sets (tests/golden_questions.yaml).
+MIN_RELEVANCE = 0.45
+RELEVANCE_MARGIN = 0.15  # passages this close to the best one are cited too
+MAX_CITATIONS = 3
+MAX_LIST_ITEMS = 12
+LONG_ITEM = 160  # characters: lists of items longer than this are quoted selectively
+MAX_PER_DOCUMENT = 2
+LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
+SOURCE_LINE = re.compile(r"^Sources?:\s")
+
+
+class Status(StrEnum):
+    ANSWERED = "answered"
+    NOT_COVERED = "not_covered"
+    EMPTY = "empty_question"
+    TOO_LONG = "question_too_long"
+
+
+MESSAGES = {
+    Status.EMPTY: "Please type a question about technology spend control, for example: "
+                  "“What are the spend control red lines?”",
+    Status.TOO_LONG: f"That question is too long for me: please keep it under "
+                     f"{MAX_QUESTION_CHARS:,} characters, or ask about one thing at a time.",
+}
+NOT_COVERED = "The guidance I have does not cover this."
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    url: str
+    link: str  # the source page, scrolled to the quoted text where the browser supports it
+    quote: str  # the first quoted sentence, verbatim from the chunk
+    quotes: list[str]  # every quoted sentence or list item, each verbatim
+    score: float
+    chunk_id: str
+    status: str
+    kind: str
+    note: str  # how current the document is, in words
+    is_item: list[bool] = field(default_factory=list)  # which quotes are list items
+
+
+@dataclass
+class Answer:
+    question: str
+    status: Status
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    suggestions: list[dict] = field(default_factory=list)  # closest documents, when not answered
+    unknown_terms: list[str] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return self.status is Status.ANSWERED
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "status": str(self.status),
+                "answered": self.answered, "answer": self.text,
+                "citations": [_public(c) for c in self.citations],
+                "suggestions": self.suggestions, "unknown_terms": self.unknown_terms}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence or list item of a chunk, as a span of the chunk's text."""
+
+    start: int
+    end: int
+    list_id: int | None = None  # the list an item or lead-in belongs to
+    is_item: bool = False
+
+
+class Answerer:
+    def __init__(self, retriever: GuidanceRetriever) -> None:
+        self.retriever = retriever
+
+    def ask(self, question: str) -> Answer:
+        text = normalise_question(question)
+        if not re.search(r"\w", text):
+            return Answer(text, Status.EMPTY, MESSAGES[Status.EMPTY])
+        if len(text) > MAX_QUESTION_CHARS:
+            return Answer(text[:200], Status.TOO_LONG, MESSAGES[Status.TOO_LONG])
+        passages = self.retriever.passages(text)
+        lexical = self.retriever.collection().lexical
+        supported = supporting_passages(passages)
+        if not supported:
+            return not_covered(text, passages)
+        query = lexical.query_terms(text)
+        citations = distinct([quote_passage(p, query, lexical) for p in supported])
+        citations = verify_quotes(citations, {p.chunk_id: p.text for p in supported})
+        if not citations:
+            return not_covered(text, passages)
+        for n, citation in enumerate(citations, start=1):
+            citation.n = n
+        unknown = lexical.unknown(text)
+        return Answer(text, Status.ANSWERED, compose(citations, unknown), citations,
+                      unknown_terms=unknown)
+
+
+def normalise_question(question: str) -> str:
+    """Readable text only: compatibility forms folded, control and zero-width characters gone."""
+    text = unicodedata.normalize("NFKC", question)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+                   or ch in "\n\t")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def supporting_passages(passages: list[Passage]) -> list[Passage]:
+    """The passages good enough to quote: over the bar, and close to the best one."""
+    if not passages or passages[0].relevance < MIN_RELEVANCE:
+        return []
+    floor = max(MIN_RELEVANCE, passages[0].relevance - RELEVANCE_MARGIN)
+    return [p for p in passages if p.relevance >= floor][:MAX_CITATIONS]
+
+
+def not_covered(question: str, passages: list[Passage]) -> Answer:
+    suggestions, seen = [], set()
+    for passage in passages:
+        meta = passage.metadata
+        if meta["doc_id"] not in seen:
+            seen.add(meta["doc_id"])
+            suggestions.append({"doc_id": meta["doc_id"], "title": meta["title"],
+                                "url": meta["url"], "score": passage.score})
+        if len(suggestions) == 3:
+            break
+    lines = [NOT_COVERED]
+    if suggestions:
+        lines.append("The closest documents I hold are:")
+        lines += [f"• {s['title']}" + (f" ({s['url']})" if s["url"] else "") for s in suggestions]
+    return Answer(question, Status.NOT_COVERED, "\n".join(lines), suggestions=suggestions)
+
+
+def units(text: str) -> list[_Unit]:
+    """Split a chunk into sentences and list items, remembering which items share a list."""
+    out: list[_Unit] = []
+    offset, list_id, lists = 0, None, 0
+    for line in text.split("\n"):
+        if line.startswith(ITEM_MARK):
+            if list_id is None:
+                lists += 1
+                list_id = lists
+                if out and not out[-1].is_item and out[-1].end == offset - 1:
+                    out[-1] = _Unit(out[-1].start, out[-1].end, list_id)  # the list's lead-in
+            out.append(_Unit(offset + len(ITEM_MARK), offset + len(line), list_id, True))
+        else:
+            list_id = None
+            out += [_Unit(offset + s, offset + e) for s, e in sentence_spans(line)]
+        offset += len(line) + 1
+    return out
+
+
+def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | None:
+    """Choose what to quote from one passage: its best sentence, or the whole list it is in."""
+    text = passage.text
+    parts = units(text)
+    heading = term_set(passage.metadata.get("section", ""))
+    list_terms: dict[int, set[str]] = {}
+    for unit in parts:
+        if unit.list_id is not None:
+            list_terms.setdefault(unit.list_id, set(heading)).update(
+                term_set(text[unit.start:unit.end]))
+
+    def score(unit: _Unit) -> float:
+        words = text[unit.start:unit.end]
+        if unit.list_id is None and words.endswith(":") or SOURCE_LINE.match(words):
+            return -1.0  # a lead-in whose list was lost, or a list of references
+        if unit.list_id is not None:  # a list answers as a whole, under its lead-in and heading
+            return lexical.coverage(query, list_terms[unit.list_id]) + LIST_BONUS
+        return lexical.coverage(query, term_set(words))
+
+    usable = [u for u in parts if score(u) >= 0]
+    if not usable:
+        return None
+    best = max(usable, key=score)  # max keeps the earliest of equals
+    if score(best) == 0:
+        best = usable[0]
+    if best.list_id is not None:
+        members = [u for u in parts if u.list_id == best.list_id]
+        chosen = members[: MAX_LIST_ITEMS + 1]
+        items = [u for u in members if u.is_item]
+        if items and sum(u.end - u.start for u in items) / len(items) > LONG_ITEM:
+            # Paragraph-length items: the lead-in and the items that match, not all of them.
+            own = {u: lexical.coverage(query, term_set(text[u.start:u.end])) for u in items}
+            matching = sorted(items, key=lambda u: -own[u])[:2]
+            matching = [u for u in matching if own[u] > 0] or matching[:1]
+            chosen = sorted([u for u in members if not u.is_item][:1] + matching,
+                            key=lambda u: u.start)
+    else:
+        others = [u for u in usable if u is not best and u.list_id is None]
+        second = max(others, key=score, default=None)
+        chosen = [best]
+        if second is not None and score(second) > 0 and score(second) >= 0.6 * score(best):
+            chosen = sorted([best, second], key=lambda u: u.start)
+    meta = passage.metadata
+    quotes = [text[u.start:u.end] for u in chosen]
+    is_item = [u.is_item for u in chosen]
+    return Citation(
+        n=0, doc_id=meta["doc_id"], title=meta["title"],
+        section=section_label([meta["section"]] if meta["section"] else [],
+                              meta.get("paragraph") or None),
+        url=meta["url"], link=text_fragment_link(meta["url"], quotes[0]), quote=quotes[0],
+        quotes=quotes, score=round(passage.score, 4), chunk_id=passage.chunk_id,
+        status=meta["status"], kind=meta["kind"], note=currency_note(meta), is_item=is_item,
+    )
+
+
+def distinct(citations: list[Citation | None]) -> list[Citation]:
+    """No quote shown twice, and no more than two passages from one document."""
+    kept: list[Citation] = []
+    shown: set[str] = set()
+    for citation in citations:
+        if citation is None or set(citation.quotes) <= shown:
+            continue
+        if sum(c.doc_id == citation.doc_id for c in kept) >= MAX_PER_DOCUMENT:
+            continue
+        shown.update(citation.quotes)
+        kept.append(citation)
+    return kept
+
+
+def verify_quotes(citations: list[Citation], chunk_texts: dict[str, str]) -> list[Citation]:
+    """Keep only quotes found verbatim in their chunk: the answerer's one hard guarantee."""
+    verified = []
+    for citation in citations:
+        source = chunk_texts.get(citation.chunk_id, "")
+        keep = [bool(q) and q in source for q in citation.quotes]
+        if not all(keep):
+            log.error("dropped a quote not found verbatim in chunk %s", citation.chunk_id)
+        if any(keep):
+            citation.quotes = [q for q, k in zip(citation.quotes, keep, strict=True) if k]
+            citation.is_item = [i for i, k in zip(citation.is_item, keep, strict=True) if k]
+            citation.quote = citation.quotes[0]
+            verified.append(citation)
+    return verified
+
+
+def currency_note(meta: dict) -> str:
+    if meta.get("kind") == "summary":
+        note = meta.get("status_note") or "a summary by the spendbot maintainers, not guidance"
+        sources = json.loads(meta.get("sources") or "[]")
+        return f"{note}. Sources: {', '.join(sources)}" if sources else note
+    if meta.get("status") == "current":
+        return meta.get("date_label", "")
+    return meta.get("status_note") or f"{meta.get('status')}: {meta.get('date_label', '')}"
+
+
+def text_fragment_link(url: str, quote: str) -> str:
+    """A link that opens the page at the quoted words (a URL text fragment)."""
+    if not url:
+        return ""
+    words = quote.rstrip(":").split()[:8]
+    return f"{url}#:~:text={url_quote(' '.join(words), safe='')}" if words else url
+
+
+def compose(citations: list[Citation], unknown: list[str]) -> str:
+    """The answer as plain text: each source's quotes under a line naming it and its currency."""
+    blocks = []
+    for c in citations:
+        where = f"{c.title} — {c.section}" if c.section else c.title
+        lines = [f"[{c.n}] {where}"] + ([f"({c.note})"] if c.note else [])
+        lines += [f"> {ITEM_MARK if item else ''}{q}"
+                  for q, item in zip(c.quotes, c.is_item, strict=True)]
+        blocks.append("\n".join(lines))
+    if unknown:
+        words = " and ".join(", ".join(f"“{w}”" for w in unknown).rsplit(", ", 1))
+        blocks.append(f"Note: {'the word' if len(unknown) == 1 else 'the words'} {words} "
+                      f"{'does' if len(unknown) == 1 else 'do'} not appear in the guidance I "
+                      "hold, so check that the passages above answer your question.")
+    return "\n\n".join(blocks)
+
+
+def _public(citation: Citation) -> dict:
+    data = asdict(citation)
+    del data["is_item"]
+    return data

@@ -1,0 +1,126 @@
+"""`spendbot`: the command line. `ingest` builds or refreshes the index; `ask` answers questions.
+
+Exit codes: 0 done; 1 done with problems to look at (files skipped at ingest); 2 nothing
+done (bad question, unusable knowledge folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator
+
+from bot.config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    _quiet_libraries(args.verbose)
+    settings = Settings.load(args.knowledge, args.store)
+    return args.run(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spendbot", description="Answers about UK government technology spend control, "
+                                     "quoted from the guidance with citations.")
+    parser.add_argument("--knowledge", metavar="DIR",
+                        help="knowledge folder (default: $SPENDBOT_KNOWLEDGE or the bundled one)")
+    parser.add_argument("--store", metavar="DIR",
+                        help="index location (default: $SPENDBOT_STORE or your data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="load the knowledge folder into the index")
+    ingest.set_defaults(run=_ingest)
+
+    ask = commands.add_parser("ask", help="answer a question (or '-': one per line on stdin)")
+    ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
+    ask.add_argument("--format", choices=("text", "json"), default="text")
+    ask.set_defaults(run=_ask)
+    return parser
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import core
+    from ingest.pipeline import IngestError
+
+    try:
+        report = core.ingest(settings, progress=_progress_bar)
+    except IngestError as exc:
+        print(f"spendbot ingest: {exc}. The previous index, if any, is unchanged.",
+              file=sys.stderr)
+        return 2
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for name, reason in report.failed:
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+    print(f"Ingested {report.summary()}.")
+    if report.failed:
+        print(f"{len(report.failed)} file(s) skipped; any earlier version of them is still "
+              "indexed.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import core
+    from bot.answer import Status
+    from bot.render import as_json, as_text
+
+    def notify(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    answerer = core.build_answerer(settings, notify=notify)
+    render = as_json if args.format == "json" else as_text
+    if args.question == ["-"]:
+        for n, question in enumerate(_stdin_questions()):
+            if n and args.format == "text":
+                print("\n" + "─" * 60 + "\n")
+            print(render(answerer.ask(question)), flush=True)
+        return 0
+    answer = answerer.ask(" ".join(args.question))
+    print(render(answer))
+    return 2 if answer.status in (Status.EMPTY, Status.TOO_LONG) else 0
+
+
+def _stdin_questions() -> Iterator[str]:
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+class _Bar:
+    def __init__(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="chunk", desc="Embedding", file=sys.stderr,
+                         disable=not sys.stderr.isatty() or total == 0)
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _progress_bar(total: int) -> _Bar:
+    return _Bar(total)
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    """Library chatter (weight-loading bars, telemetry notices) is not for our users."""
+    import os
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "info" if verbose else "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    for name in ("chromadb", "httpx", "sentence_transformers", "transformers"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

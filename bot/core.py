@@ -1,0 +1,38 @@
+"""Assembling the parts once per process: store client, embedder, retriever, answerer.
+
+The CLI and (later) the Slack app both start here, so the model and index load once and
+the first question on an empty store ingests the bundled guidance before answering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.answer import Answerer
+from bot.config import Settings
+from bot.retrieval import GuidanceRetriever
+from ingest import store
+from ingest.embedding import MiniLMEmbeddings
+from ingest.pipeline import IngestReport, ProgressFactory, run_ingest
+
+
+def open_store(settings: Settings):
+    return store.open_client(store.StoreLocation(settings.store_dir))
+
+
+def ingest(settings: Settings, progress: ProgressFactory | None = None,
+           embedder: MiniLMEmbeddings | None = None) -> IngestReport:
+    return run_ingest(settings.knowledge_dir, open_store(settings), embedder or MiniLMEmbeddings(),
+                      progress)
+
+
+def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _: None,
+                   embedder: MiniLMEmbeddings | None = None) -> Answerer:
+    """An answerer over the store, ingesting the knowledge folder first if there is no index."""
+    client = open_store(settings)
+    embedder = embedder or MiniLMEmbeddings()
+    if store.active_collection(client) is None:
+        notify(f"No index yet in {settings.store_dir}: ingesting {settings.knowledge_dir} first.")
+        report = run_ingest(settings.knowledge_dir, client, embedder)
+        notify(f"Ingested {report.summary()}.")
+    return Answerer(GuidanceRetriever(client=client, embeddings=embedder))

@@ -1,0 +1,147 @@
+"""Word-level matching: content terms with a light stemmer, for choosing which sentences to quote.
+
+Deliberately simple: "retiring", "retirement" and "retired" should meet at "retir", and
+"the", "what", "does" should not count as evidence that a sentence answers a question.
+"""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset("""
+a about above after again all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers him his how i if in into is it its itself just me
+more most my no nor not now of off on once only or other our ours out over own same she
+should so some such than that the their theirs them then there these they this those
+through to too under until up very was we were what when where which while who whom why
+will with would you your yours tell say says said please know need needs thing things get
+give go going make made much many may might must shall us let like way ways
+""".split())
+
+_WORD = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k)?|[a-z][a-z0-9'’-]*", re.I)
+_SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "nesses", "ness", "ities", "ity",
+             "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
+
+
+def stem(word: str) -> str:
+    word = word.lower().strip("'’-").removesuffix("'s").removesuffix("’s")
+    if len(word) <= 3 or word[0].isdigit() or word[0] in "£$€":
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            root = word[: -len(suffix)]
+            return root + "y" if suffix in ("ies", "ied") else root
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Words and figures; a trailing possessive or contraction ("what's") is dropped."""
+    return [re.sub(r"['’](s|re|ve|ll|d|t)$", "", match.group(0), flags=re.I)
+            for match in _WORD.finditer(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words, in order, with repeats."""
+    return [stem(word) for word in tokens(text)
+            if word.lower() not in STOPWORDS or (word.isupper() and len(word) > 1)]  # "IT"
+
+
+def term_set(text: str) -> set[str]:
+    return set(terms(text))
+
+
+class LexicalIndex:
+    """Word statistics over every chunk of one collection: BM25 search and term weights.
+
+    Dense vectors find paraphrases; exact terms ("SCS 2", "Greening Government ICT") are
+    found more reliably by words. Built once per collection and cached by the retriever.
+    """
+
+    def __init__(self, ids: list[str], texts: list[str], glossary: dict[str, str]) -> None:
+        self.ids = ids
+        self.glossary = {stem(k): term_set(v) for k, v in glossary.items()}
+        self.doc_terms: list[dict[str, int]] = []
+        self.df: dict[str, int] = {}
+        for text in texts:
+            counts: dict[str, int] = {}
+            for term in terms(text):
+                counts[term] = counts.get(term, 0) + 1
+            self.doc_terms.append(counts)
+            for term in counts:
+                self.df[term] = self.df.get(term, 0) + 1
+        self.by_id = {id_: i for i, id_ in enumerate(ids)}
+        lengths = [sum(c.values()) for c in self.doc_terms] or [1]
+        self.avg_length = sum(lengths) / len(lengths)
+        self.n = max(1, len(ids))
+
+    def idf(self, term: str) -> float:
+        import math
+
+        return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+    def query_terms(self, text: str) -> list[tuple[str, frozenset[str]]]:
+        """Each distinct query term with the alternatives that also count as a match."""
+        out: dict[str, frozenset[str]] = {}
+        for term in terms(text):
+            spelled = self.glossary.get(term, set())
+            out.setdefault(term, frozenset({term} | ({"|".join(sorted(spelled))} if spelled
+                                                      else set())))
+        return list(out.items())
+
+    def matches(self, alternatives: frozenset[str], present: set[str] | dict[str, int]) -> bool:
+        for alt in alternatives:
+            if "|" in alt:
+                if all(part in present for part in alt.split("|")):
+                    return True
+            elif alt in present:
+                return True
+        return False
+
+    def weight(self, term: str, alternatives: frozenset[str]) -> float:
+        """A term's weight is its rarity; an acronym takes the rarest of its spellings."""
+        weights = [self.idf(term)]
+        for alt in alternatives:
+            if "|" in alt:
+                weights.append(max(self.idf(p) for p in alt.split("|")))
+        return min(weights)
+
+    def unknown(self, text: str) -> list[str]:
+        """Question words that appear nowhere in the guidance (nor as a known acronym)."""
+        words = []
+        for word in tokens(text):
+            term = stem(word)
+            if word.lower() in STOPWORDS or term in self.df or term in self.glossary:
+                continue
+            if len(term) > 2 and word not in words:
+                words.append(word)
+        return words
+
+    def coverage(self, query: list[tuple[str, frozenset[str]]], present) -> float:
+        """The share of the question's term weight that `present` (a text's terms) contains."""
+        total = sum(self.weight(t, alts) for t, alts in query)
+        if not total:
+            return 0.0
+        found = sum(self.weight(t, alts) for t, alts in query if self.matches(alts, present))
+        return found / total
+
+    def chunk_coverage(self, query, chunk_id: str) -> float:
+        index = self.by_id.get(chunk_id)
+        return 0.0 if index is None else self.coverage(query, self.doc_terms[index])
+
+    def bm25(self, query, k: int = 10, k1: float = 1.2, b: float = 0.75) -> list[tuple[str, float]]:
+        scored = []
+        for i, counts in enumerate(self.doc_terms):
+            length = sum(counts.values())
+            score = 0.0
+            for term, alts in query:
+                freq = max((counts.get(a, 0) for a in alts if "|" not in a), default=0)
+                if not freq and self.matches(alts, counts):
+                    freq = 1
+                if freq:
+                    norm = freq * (k1 + 1) / (freq + k1 * (1 - b + b * length / self.avg_length))
+                    score += self.weight(term, alts) * norm
+            if score > 0:
+                scored.append((self.ids[i], score))
+        scored.sort(key=lambda pair: -pair[1])
+        return scored[:k]

@@ -1,0 +1,135 @@
+"""Finding the passages that bear on a question: a LangChain retriever over the Chroma store.
+
+Being a LangChain `BaseRetriever` lets later work compose it (re-ranking, a generative
+chain) without touching the answerer. Candidates come from Chroma's dense search and from
+BM25 over the same chunks, and are ranked by dense similarity plus how much of the
+question's (rarity-weighted) wording the chunk contains. The active collection is looked up
+on each call, so a finished ingest is picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from langchain_chroma import Chroma
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from bot.lexical import LexicalIndex
+from ingest import store
+
+DENSE_CANDIDATES = 20
+LEXICAL_CANDIDATES = 10
+LEXICAL_WEIGHT = 0.3  # how much full word coverage adds to a cosine similarity
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: `score` is cosine similarity, `coverage` the share of the question's
+    weighted terms it contains, `relevance` the two combined (what ranking uses)."""
+
+    chunk_id: str
+    text: str
+    metadata: dict
+    score: float
+    coverage: float = 0.0
+    relevance: float = 0.0
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Passage:
+        meta = dict(doc.metadata)
+        return cls(doc.id or "", doc.page_content, meta, float(meta.pop("score", 0.0)),
+                   float(meta.pop("coverage", 0.0)), float(meta.pop("relevance", 0.0)))
+
+
+class NoIndexError(RuntimeError):
+    """No ingest has completed yet in this store."""
+
+
+@dataclass
+class _Loaded:
+    """One collection as the retriever holds it: the Chroma handle and its word index."""
+
+    name: str
+    chroma: Chroma
+    lexical: LexicalIndex
+    texts: list[str]
+    metadatas: list[dict]
+    vectors: np.ndarray
+    info: dict
+
+
+class GuidanceRetriever(BaseRetriever):
+    client: Any
+    embeddings: Embeddings
+    k: int = 8
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    _loaded: _Loaded | None = PrivateAttr(default=None)
+
+    def collection(self) -> _Loaded:
+        name = store.active_name(self.client)
+        if not name:
+            raise NoIndexError("the guidance has not been ingested yet")
+        if self._loaded is None or self._loaded.name != name:
+            self._loaded = self._load(name)
+        return self._loaded
+
+    def _load(self, name: str) -> _Loaded:
+        collection = self.client.get_collection(name, embedding_function=None)
+        ids, texts, metas, vectors = [], [], [], []
+        offset = 0
+        while True:
+            got = collection.get(include=["documents", "metadatas", "embeddings"],
+                                 limit=2000, offset=offset)
+            if not got["ids"]:
+                break
+            ids += got["ids"]
+            texts += got["documents"]
+            metas += got["metadatas"]
+            vectors += list(got["embeddings"])
+            offset += len(got["ids"])
+        info = dict(collection.metadata or {})
+        glossary = json.loads(info.get("glossary") or "{}")
+        searchable = [f"{m.get('title', '')} {m.get('section', '')} {t}"
+                      for t, m in zip(texts, metas, strict=True)]
+        chroma = Chroma(client=self.client, collection_name=name,
+                        embedding_function=self.embeddings, create_collection_if_not_exists=False)
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        return _Loaded(name, chroma, LexicalIndex(ids, searchable, glossary), texts, metas,
+                       matrix, info)
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        loaded = self.collection()
+        vector = self.embeddings.embed_query(query)
+        candidates: dict[str, tuple[Document, float]] = {}
+        hits = loaded.chroma.similarity_search_by_vector_with_relevance_scores(
+            vector, k=min(DENSE_CANDIDATES, max(1, len(loaded.texts))))
+        for doc, distance in hits:  # cosine distance: similarity is 1 - distance
+            candidates[doc.id] = (doc, 1.0 - float(distance))
+        query_terms = loaded.lexical.query_terms(query)
+        for chunk_id, _ in loaded.lexical.bm25(query_terms, k=LEXICAL_CANDIDATES):
+            if chunk_id not in candidates:
+                i = loaded.lexical.by_id[chunk_id]
+                similarity = float(loaded.vectors[i] @ np.asarray(vector, dtype=np.float32))
+                candidates[chunk_id] = (Document(page_content=loaded.texts[i], id=chunk_id,
+                                                 metadata=loaded.metadatas[i]), similarity)
+        ranked = []
+        for chunk_id, (doc, similarity) in candidates.items():
+            coverage = loaded.lexical.chunk_coverage(query_terms, chunk_id)
+            relevance = similarity + LEXICAL_WEIGHT * coverage
+            ranked.append(Document(page_content=doc.page_content, id=chunk_id, metadata={
+                **doc.metadata, "score": round(similarity, 4), "coverage": round(coverage, 4),
+                "relevance": round(relevance, 4)}))
+        ranked.sort(key=lambda d: -d.metadata["relevance"])
+        return ranked[: self.k]
+
+    def passages(self, query: str) -> list[Passage]:
+        return [Passage.from_document(doc) for doc in self.invoke(query)]

@@ -1,0 +1,47 @@
+"""The shape every loader produces: a document as an ordered list of blocks.
+
+A block is a paragraph or a list item with the heading path it sits under, so the chunker
+can follow the document's structure and a citation can name its section or paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.manifest import DocumentInfo
+
+
+@dataclass(frozen=True)
+class Block:
+    text: str
+    section: tuple[str, ...] = ()
+    paragraph: str | None = None  # numbered paragraph label ("33"), for PDF-style documents
+    is_item: bool = False  # a list item; the paragraph before it is its lead-in
+
+
+@dataclass
+class LoadedDocument:
+    info: DocumentInfo
+    blocks: list[Block]
+    links: dict[str, str] = field(default_factory=dict)  # link text -> absolute URL
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class LoadError(Exception):
+    """A file that cannot be turned into text; the reason is shown to the maintainer."""
+
+
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """One line of readable text: no control characters, single spaces."""
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def normalise_key(text: str) -> str:
+    """Letters and digits only, lower case: for matching headers against a title."""
+    return re.sub(r"[^a-z0-9]+", "", text.lower())

@@ -1,0 +1,145 @@
+"""The knowledge manifest: what each file in `knowledge/` is, where it came from, how current it is.
+
+Citations are only as good as this metadata, so it lives as data beside the documents
+(`knowledge/manifest.toml`) and maintainers change it without touching code.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urljoin
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.toml"
+STATUSES = ("draft", "current", "historical", "superseded")
+KINDS = ("guidance", "summary")
+FORMATS = ("markdown", "web-text", "pdf-text", "html", "pdf")
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": None, ".html": "html",
+            ".htm": "html", ".pdf": "pdf"}
+
+
+class ManifestError(ValueError):
+    """The manifest itself is unusable; ingest stops rather than guess at citations."""
+
+
+@dataclass(frozen=True)
+class LinkRule:
+    """How a document's relative links become absolute URLs a reader can follow."""
+
+    base: str
+    drop_suffix: str = ""
+    index_is_folder: bool = False
+
+    def resolve(self, href: str) -> str:
+        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):  # already absolute (http:, mailto:)
+            return href
+        url = urljoin(self.base.rstrip("/") + "/", href)
+        path, hash_, anchor = url.partition("#")
+        if self.drop_suffix and path.endswith(self.drop_suffix):
+            path = path[: -len(self.drop_suffix)]
+        if self.index_is_folder and path.endswith("/index"):
+            path = path[: -len("/index")]
+        return path + hash_ + anchor
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """Everything a citation needs to say about a document, besides the passage itself."""
+
+    id: str
+    file: str
+    title: str
+    url: str = ""
+    publisher: str = ""
+    date: str = ""
+    date_label: str = ""
+    status: str = "current"
+    status_note: str = ""
+    superseded_by: str = ""
+    kind: str = "guidance"
+    format: str | None = None
+    links: LinkRule | None = None
+    strip_lines: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    in_manifest: bool = True
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == "current"
+
+    def with_title(self, title: str) -> DocumentInfo:
+        return replace(self, title=title)
+
+
+@dataclass
+class Manifest:
+    documents: dict[str, DocumentInfo] = field(default_factory=dict)  # keyed by file name
+    glossary: dict[str, str] = field(default_factory=dict)  # acronym -> spelled out
+
+    def info_for(self, path: Path) -> DocumentInfo:
+        """The manifest entry for a file, or a provisional one for a file nobody described."""
+        info = self.documents.get(path.name)
+        if info is not None:
+            return info
+        return DocumentInfo(id=slug(path.stem), file=path.name, title=path.stem,
+                            in_manifest=False)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+
+
+def load_manifest(knowledge_dir: Path) -> Manifest:
+    path = knowledge_dir / MANIFEST_NAME
+    if not path.exists():
+        log.warning("no %s in %s: every file will be ingested without source details",
+                    MANIFEST_NAME, knowledge_dir)
+        return Manifest()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: {exc}") from exc
+
+    rules = {name: LinkRule(**rule) for name, rule in data.get("link_rules", {}).items()}
+    manifest = Manifest(glossary={k: str(v) for k, v in data.get("glossary", {}).items()})
+    seen_ids: set[str] = set()
+    for entry in data.get("documents", []):
+        info = _document_info(entry, rules, path)
+        if info.id in seen_ids:
+            raise ManifestError(f"{path}: document id {info.id!r} is used twice")
+        seen_ids.add(info.id)
+        manifest.documents[info.file] = info
+    return manifest
+
+
+def _document_info(entry: dict, rules: dict[str, LinkRule], path: Path) -> DocumentInfo:
+    for key in ("id", "file", "title"):
+        if not entry.get(key):
+            raise ManifestError(f"{path}: an entry has no {key!r}: {entry}")
+    status = entry.get("status", "current")
+    if status not in STATUSES:
+        raise ManifestError(f"{path}: {entry['id']}: status must be one of {STATUSES}")
+    kind = entry.get("kind", "guidance")
+    if kind not in KINDS:
+        raise ManifestError(f"{path}: {entry['id']}: kind must be one of {KINDS}")
+    fmt = entry.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise ManifestError(f"{path}: {entry['id']}: format must be one of {FORMATS}")
+    rule_name = entry.get("links")
+    if rule_name and rule_name not in rules:
+        raise ManifestError(f"{path}: {entry['id']}: no [link_rules.{rule_name}]")
+    link_rule = rules[rule_name] if rule_name else (LinkRule(base=entry["url"]) if
+                                                     entry.get("url") else None)
+    return DocumentInfo(
+        id=entry["id"], file=entry["file"], title=entry["title"], url=entry.get("url", ""),
+        publisher=entry.get("publisher", ""), date=str(entry.get("date", "")),
+        date_label=entry.get("date_label", ""), status=status,
+        status_note=entry.get("status_note", ""), superseded_by=entry.get("superseded_by", ""),
+        kind=kind, format=fmt, links=link_rule,
+        strip_lines=tuple(entry.get("strip_lines", ())), sources=tuple(entry.get("sources", ())),
+    )

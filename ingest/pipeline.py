@@ -1,0 +1,243 @@
+"""`spendbot ingest`: load, chunk and embed the knowledge folder into the store, incrementally.
+
+Unchanged chunks (same id, i.e. same document and text) reuse their stored vectors, so only
+new or edited text is embedded. The result is written to a fresh collection and switched in
+at the end: a failure part-way leaves the previous index answering. A file that cannot be
+read is reported and, if an earlier version of it was indexed, that version is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from ingest import store
+from ingest.blocks import LoadError
+from ingest.chunking import Chunk, chunk_document
+from ingest.loaders import load_document
+from ingest.manifest import MANIFEST_NAME, SUFFIXES, Manifest, load_manifest
+
+log = logging.getLogger(__name__)
+ProgressFactory = Callable[[int], "Progress"]
+
+
+class IngestError(RuntimeError):
+    """The run cannot produce a usable index; the previous one keeps serving."""
+
+
+class Progress:
+    """Counts embedded chunks; the CLI swaps in a terminal progress bar."""
+
+    def update(self, n: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    warnings: list[str] = field(default_factory=list)
+    collection: str = ""
+    switched: bool = False
+
+    def summary(self) -> str:
+        return (f"{self.documents} documents, {self.chunks} chunks: {self.added} added, "
+                f"{self.updated} updated, {self.unchanged} unchanged, {self.removed} removed "
+                f"({self.embedded} embedded) in {self.seconds:.1f} s")
+
+
+@dataclass
+class _Stored:
+    ids: list[str]
+    embeddings: list[list[float]]
+    metadatas: list[dict]
+    documents: list[str]
+
+
+def knowledge_files(knowledge_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files to ingest, and the ones refused before reading (links that leave the folder)."""
+    root = knowledge_dir.resolve()
+    files, refused = [], []
+    for path in sorted(knowledge_dir.iterdir()):
+        if path.name.startswith(".") or path.name == MANIFEST_NAME or path.is_dir():
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            refused.append((path.name, f"unsupported file type {path.suffix or '(none)'}"))
+            continue
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # broken link or a symlink loop
+            refused.append((path.name, f"cannot follow the link ({exc.__class__.__name__})"))
+            continue
+        if root not in target.parents:
+            refused.append((path.name, "points outside the knowledge folder"))
+            continue
+        files.append(path)
+    return files, refused
+
+
+def load_chunks(knowledge_dir: Path, report: IngestReport) -> tuple[list[Chunk], Manifest]:
+    """Every chunk of every readable file (failures go to the report), and the manifest."""
+    if not knowledge_dir.is_dir():
+        raise IngestError(f"knowledge folder not found: {knowledge_dir}")
+    manifest = load_manifest(knowledge_dir)
+    files, refused = knowledge_files(knowledge_dir)
+    report.failed.extend(refused)
+    present = {path.name for path in files}
+    for name in sorted(set(manifest.documents) - present):
+        report.warnings.append(f"{name}: listed in {MANIFEST_NAME} but not found")
+    chunks: list[Chunk] = []
+    for path in files:
+        info = manifest.info_for(path)
+        try:
+            doc = load_document(path, info)
+        except LoadError as exc:
+            report.failed.append((path.name, str(exc)))
+            continue
+        except Exception as exc:  # a loader bug must not cost the other documents
+            log.exception("unexpected error reading %s", path)
+            report.failed.append((path.name, f"unexpected error: {exc.__class__.__name__}"))
+            continue
+        if not info.in_manifest:
+            report.warnings.append(f"{path.name}: not in {MANIFEST_NAME}; ingested with title "
+                                   f"{doc.info.title!r} and no source link")
+        report.warnings.extend(f"{path.name}: {warning}" for warning in doc.warnings)
+        chunks.extend(chunk_document(doc))
+        report.documents += 1
+    return chunks, manifest
+
+
+def run_ingest(knowledge_dir: Path, client, embedder: Embeddings,
+               progress: ProgressFactory | None = None) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    chunks, manifest = load_chunks(knowledge_dir, report)
+    failed_files = {name for name, _ in report.failed}
+    glossary = json.dumps(manifest.glossary, sort_keys=True)
+    previous = store.active_collection(client)
+    old = _read_all(previous) if previous is not None else _Stored([], [], [], [])
+    model = getattr(embedder, "name", type(embedder).__name__)
+    reusable = previous is not None and previous.metadata.get("model") == model
+
+    # A file that failed this time keeps its last good chunks rather than vanishing.
+    kept = [i for i, meta in enumerate(old.metadatas) if meta.get("file") in failed_files]
+    if not chunks and not kept:
+        raise IngestError("nothing could be ingested" + (
+            ": " + "; ".join(f"{n}: {r}" for n, r in report.failed) if report.failed else ""))
+
+    fingerprint = _fingerprint(chunks, [old.ids[i] for i in kept], model + glossary)
+    old_ids = set(old.ids)
+    new_ids = {chunk.id for chunk in chunks} | {old.ids[i] for i in kept}
+    old_slots = {_slot(meta) for meta in old.metadatas}
+    new_slots = {chunk.slot for chunk in chunks}
+    report.chunks = len(new_ids)
+    for chunk in chunks:
+        if reusable and chunk.id in old_ids:
+            report.unchanged += 1
+        elif chunk.slot in old_slots:
+            report.updated += 1
+        else:
+            report.added += 1
+    report.unchanged += len(kept)
+    report.removed = sum(1 for i, id_ in enumerate(old.ids)
+                         if id_ not in new_ids and _slot(old.metadatas[i]) not in new_slots)
+
+    if reusable and previous.metadata.get("fingerprint") == fingerprint:
+        report.collection = previous.name
+        report.seconds = time.perf_counter() - started
+        return report  # nothing changed: keep serving the same collection
+
+    vectors = dict(zip(old.ids, old.embeddings, strict=True)) if reusable else {}
+    to_embed = [chunk for chunk in chunks if chunk.id not in vectors]
+    bar = progress(len(to_embed)) if progress else Progress()
+    try:
+        for batch in _batches(to_embed, 64):
+            embedded = embedder.embed_documents([chunk.embed_text for chunk in batch])
+            vectors.update(zip((chunk.id for chunk in batch), embedded, strict=True))
+            report.embedded += len(batch)
+            bar.update(len(batch))
+    finally:
+        bar.close()
+
+    documents = _documents_summary(chunks, old, kept)
+    target = store.create_collection(client, {
+        "model": model, "fingerprint": fingerprint, "chunks": report.chunks,
+        "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "documents": json.dumps(documents, ensure_ascii=False), "glossary": glossary,
+    })
+    rows = [(c.id, vectors[c.id], c.metadata, c.text) for c in chunks]
+    rows += [(old.ids[i], old.embeddings[i], old.metadatas[i], old.documents[i]) for i in kept]
+    limit = max(1, min(client.get_max_batch_size(), 2000))
+    for batch in _batches(rows, limit):
+        ids, embeddings, metadatas, texts = zip(*batch, strict=True)
+        target.add(ids=list(ids), embeddings=list(embeddings), metadatas=list(metadatas),
+                   documents=list(texts))
+    if target.count() != len(rows):
+        raise IngestError(f"wrote {target.count()} chunks but expected {len(rows)}")
+    store.switch_to(client, target)
+    store.remove_stale(client, keep=target.name)
+    report.collection, report.switched = target.name, True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _read_all(collection, page: int = 2000) -> _Stored:
+    out = _Stored([], [], [], [])
+    offset = 0
+    while True:
+        got = collection.get(include=["embeddings", "metadatas", "documents"], limit=page,
+                             offset=offset)
+        if not got["ids"]:
+            return out
+        out.ids += got["ids"]
+        out.embeddings += [list(map(float, e)) for e in got["embeddings"]]
+        out.metadatas += got["metadatas"]
+        out.documents += got["documents"]
+        offset += len(got["ids"])
+
+
+def _slot(meta: dict) -> str:
+    paragraph = meta.get("paragraph") or None
+    return f"{meta.get('doc_id')}|{meta.get('section')}|{paragraph}|{meta.get('part')}"
+
+
+def _fingerprint(chunks: list[Chunk], kept_ids: list[str], model: str) -> str:
+    digest = hashlib.sha256(model.encode())
+    for chunk in sorted(chunks, key=lambda c: c.id):
+        digest.update(chunk.id.encode())
+        digest.update(json.dumps(chunk.metadata, sort_keys=True).encode())
+    for id_ in sorted(kept_ids):
+        digest.update(id_.encode())
+    return digest.hexdigest()
+
+
+def _documents_summary(chunks: list[Chunk], old: _Stored, kept: list[int]) -> list[dict]:
+    """What the index holds, per document: shown by `spendbot ask` notes and the App Home."""
+    docs: dict[str, dict] = {}
+    metas = [c.metadata for c in chunks] + [old.metadatas[i] for i in kept]
+    for meta in metas:
+        entry = docs.setdefault(meta["doc_id"], {
+            key: meta.get(key, "") for key in ("doc_id", "title", "url", "status", "kind",
+                                               "date", "date_label", "file")} | {"chunks": 0})
+        entry["chunks"] += 1
+    return sorted(docs.values(), key=lambda d: d["title"].lower())
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,45 @@
+"""Sentence boundaries as character spans, so a quoted sentence is an exact slice of its chunk.
+
+Used to keep long paragraphs inside the model's window at ingest, and by the answerer to
+pick the sentences it quotes.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words whose full stop does not end a sentence in this corpus's style of English.
+_ABBREVIATIONS = {"eg", "e.g", "ie", "i.e", "etc", "no", "para", "paras", "mr", "mrs", "ms",
+                  "dr", "rt", "hon", "st", "vs", "cf", "approx", "fig", "vol"}
+_END = re.compile(r"[.!?](?:[”’\")\]]+)?(?=\s+|$)")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`; `text[start:end]` is the sentence verbatim."""
+    spans: list[tuple[int, int]] = []
+    start = _skip_space(text, 0)
+    for match in _END.finditer(text):
+        end = match.end()
+        word = re.search(r"([\w.]+)[.!?][”’\")\]]*$", text[start:end])
+        if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        following = text[end:end + 3].lstrip()
+        if following and not (following[0].isupper() or following[0].isdigit()
+                              or following[0] in "“‘\"(•"):
+            continue  # "(eg. tax and benefits)": a full stop that is not a sentence end
+        if end > start:
+            spans.append((start, end))
+        start = _skip_space(text, end)
+    if start < len(text.rstrip()):
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index].isspace():
+        index += 1
+    return index
