@@ -31,6 +31,8 @@ MIN_RELEVANCE = 0.45
 RELEVANCE_MARGIN = 0.15  # passages this close to the best one are cited too
 MAX_CITATIONS = 3
 MAX_LIST_ITEMS = 12
+SHORT_LIST = 4  # lists this short are always quoted whole
+SECOND_GROUP_CHARS = 700  # how long a second quoted passage from the same chunk may be
 LONG_ITEM = 160  # characters: lists of items longer than this are quoted selectively
 MAX_PER_DOCUMENT = 2
 LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
@@ -116,9 +118,10 @@ class Answerer:
         supported = supporting_passages(passages)
         if not supported:
             return not_covered(text, passages)
+        sections = self.whole_sections(supported)
         query = lexical.query_terms(text)
-        citations = distinct([quote_passage(p, query, lexical) for p in supported])
-        citations = verify_quotes(citations, {p.chunk_id: p.text for p in supported})
+        citations = distinct([quote_passage(p, query, lexical) for p in sections])
+        citations = verify_quotes(citations, {p.chunk_id: p.sources for p in sections})
         if not citations:
             return not_covered(text, passages)
         for n, citation in enumerate(citations, start=1):
@@ -126,6 +129,16 @@ class Answerer:
         unknown = lexical.unknown(text)
         return Answer(text, Status.ANSWERED, compose(citations, unknown), citations,
                       unknown_terms=unknown)
+
+
+    def whole_sections(self, passages: list[Passage]) -> list[Passage]:
+        """Each supporting passage widened to its whole section, each section once."""
+        seen, out = set(), []
+        for passage in passages:
+            if passage.place not in seen:
+                seen.add(passage.place)
+                out.append(self.retriever.whole_section(passage))
+        return out
 
 
 def normalise_question(question: str) -> str:
@@ -185,19 +198,23 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
     text = passage.text
     parts = units(text)
     heading = term_set(passage.metadata.get("section", ""))
-    list_terms: dict[int, set[str]] = {}
+    own_terms: dict[int | _Unit, set[str]] = {}  # a list's terms are its lead-in's and items'
     for unit in parts:
-        if unit.list_id is not None:
-            list_terms.setdefault(unit.list_id, set(heading)).update(
-                term_set(text[unit.start:unit.end]))
+        key = unit if unit.list_id is None else unit.list_id
+        own_terms.setdefault(key, set()).update(term_set(text[unit.start:unit.end]))
 
     def score(unit: _Unit) -> float:
         words = text[unit.start:unit.end]
-        if unit.list_id is None and words.endswith(":") or SOURCE_LINE.match(words):
-            return -1.0  # a lead-in whose list was lost, or a list of references
-        if unit.list_id is not None:  # a list answers as a whole, under its lead-in and heading
-            return lexical.coverage(query, list_terms[unit.list_id]) + LIST_BONUS
-        return lexical.coverage(query, term_set(words))
+        if SOURCE_LINE.match(words):
+            return -1.0  # a list of references, not content
+        if unit.list_id is None and words.endswith(":") and len(words.split()) < 8:
+            return -1.0  # "Departments should:" whose list was lost says nothing alone
+        own = own_terms[unit if unit.list_id is None else unit.list_id]
+        if not lexical.coverage(query, own):
+            return 0.0
+        # The section heading adds context, but only to a unit that matches by itself.
+        bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
+        return lexical.coverage(query, own | heading) + bonus
 
     usable = [u for u in parts if score(u) >= 0]
     if not usable:
@@ -205,23 +222,15 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
     best = max(usable, key=score)  # max keeps the earliest of equals
     if score(best) == 0:
         best = usable[0]
-    if best.list_id is not None:
-        members = [u for u in parts if u.list_id == best.list_id]
-        chosen = members[: MAX_LIST_ITEMS + 1]
-        items = [u for u in members if u.is_item]
-        if items and sum(u.end - u.start for u in items) / len(items) > LONG_ITEM:
-            # Paragraph-length items: the lead-in and the items that match, not all of them.
-            own = {u: lexical.coverage(query, term_set(text[u.start:u.end])) for u in items}
-            matching = sorted(items, key=lambda u: -own[u])[:2]
-            matching = [u for u in matching if own[u] > 0] or matching[:1]
-            chosen = sorted([u for u in members if not u.is_item][:1] + matching,
-                            key=lambda u: u.start)
-    else:
-        others = [u for u in usable if u is not best and u.list_id is None]
-        second = max(others, key=score, default=None)
-        chosen = [best]
-        if second is not None and score(second) > 0 and score(second) >= 0.6 * score(best):
-            chosen = sorted([best, second], key=lambda u: u.start)
+    chosen = _group(best, parts, text, query, lexical)
+    # A second, different sentence or short list that answers nearly as well goes with it.
+    others = [u for u in usable if u not in chosen and (u.list_id is None
+                                                         or u.list_id != best.list_id)]
+    second = max(others, key=score, default=None)
+    if second is not None and score(second) > 0 and score(second) >= 0.6 * score(best):
+        extra = _group(second, parts, text, query, lexical)
+        if sum(u.end - u.start for u in extra) <= SECOND_GROUP_CHARS:
+            chosen = sorted(set(chosen) | set(extra), key=lambda u: u.start)
     meta = passage.metadata
     quotes = [text[u.start:u.end] for u in chosen]
     is_item = [u.is_item for u in chosen]
@@ -233,6 +242,23 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
         quotes=quotes, score=round(passage.score, 4), chunk_id=passage.chunk_id,
         status=meta["status"], kind=meta["kind"], note=currency_note(meta), is_item=is_item,
     )
+
+
+def _group(unit: _Unit, parts: list[_Unit], text: str, query,
+           lexical: LexicalIndex) -> list[_Unit]:
+    """What to quote for a chosen unit: a sentence alone, or its list (lead-in and items)."""
+    if unit.list_id is None:
+        return [unit]
+    members = [u for u in parts if u.list_id == unit.list_id]
+    items = [u for u in members if u.is_item]
+    long_items = items and sum(u.end - u.start for u in items) / len(items) > LONG_ITEM
+    if not long_items or len(items) <= SHORT_LIST:
+        return members[: MAX_LIST_ITEMS + 1]
+    # Many paragraph-length items: the lead-in and the items that match, not all of them.
+    own = {u: lexical.coverage(query, term_set(text[u.start:u.end])) for u in items}
+    matching = [u for u in sorted(items, key=lambda u: -own[u])[:2] if own[u] > 0]
+    lead = [u for u in members if not u.is_item][:1]
+    return sorted(lead + (matching or items[:1]), key=lambda u: u.start)
 
 
 def distinct(citations: list[Citation | None]) -> list[Citation]:
@@ -249,12 +275,13 @@ def distinct(citations: list[Citation | None]) -> list[Citation]:
     return kept
 
 
-def verify_quotes(citations: list[Citation], chunk_texts: dict[str, str]) -> list[Citation]:
-    """Keep only quotes found verbatim in their chunk: the answerer's one hard guarantee."""
+def verify_quotes(citations: list[Citation],
+                  stored: dict[str, tuple[str, ...]]) -> list[Citation]:
+    """Keep only quotes found verbatim in a stored chunk: the answerer's one hard guarantee."""
     verified = []
     for citation in citations:
-        source = chunk_texts.get(citation.chunk_id, "")
-        keep = [bool(q) and q in source for q in citation.quotes]
+        sources = stored.get(citation.chunk_id, ())
+        keep = [bool(q) and any(q in source for source in sources) for q in citation.quotes]
         if not all(keep):
             log.error("dropped a quote not found verbatim in chunk %s", citation.chunk_id)
         if any(keep):

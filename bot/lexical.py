@@ -20,8 +20,9 @@ give go going make made much many may might must shall us let like way ways
 """.split())
 
 _WORD = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k)?|[a-z][a-z0-9'’-]*", re.I)
-_SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "nesses", "ness", "ities", "ity",
-             "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
+_SUFFIXES = ("ibility", "ability", "ational", "ations", "ation", "ments", "ment", "nesses",
+             "ness", "ities", "ity", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly",
+             "s")
 
 
 def stem(word: str) -> str:
@@ -31,8 +32,13 @@ def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             root = word[: -len(suffix)]
-            return root + "y" if suffix in ("ies", "ied") else root
-    return word
+            if suffix in ("ibility", "ability"):
+                root += suffix[0] + "bl"  # accessibility -> accessibl(e)
+            elif suffix in ("ies", "ied"):
+                root += "y"
+            word = root
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word  # retire = retir(ing)
 
 
 def tokens(text: str) -> list[str]:

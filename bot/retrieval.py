@@ -10,7 +10,7 @@ on each call, so a finished ingest is picked up without a restart.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,13 @@ class Passage:
     score: float
     coverage: float = 0.0
     relevance: float = 0.0
+    sources: tuple[str, ...] = ()  # the stored chunk texts `text` was assembled from
+
+    @property
+    def place(self) -> tuple[str, str, str]:
+        """The document, section and paragraph the passage comes from."""
+        meta = self.metadata
+        return meta.get("doc_id", ""), meta.get("section", ""), meta.get("paragraph", "")
 
     @classmethod
     def from_document(cls, doc: Document) -> Passage:
@@ -63,6 +70,7 @@ class _Loaded:
     metadatas: list[dict]
     vectors: np.ndarray
     info: dict
+    places: dict[tuple[str, str, str], list[int]]  # every part of one section, in order
 
 
 class GuidanceRetriever(BaseRetriever):
@@ -102,8 +110,14 @@ class GuidanceRetriever(BaseRetriever):
         chroma = Chroma(client=self.client, collection_name=name,
                         embedding_function=self.embeddings, create_collection_if_not_exists=False)
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        places: dict[tuple[str, str, str], list[int]] = {}
+        for i, meta in enumerate(metas):
+            key = (meta.get("doc_id", ""), meta.get("section", ""), meta.get("paragraph", ""))
+            places.setdefault(key, []).append(i)
+        for members in places.values():
+            members.sort(key=lambda i: metas[i].get("part", 0))
         return _Loaded(name, chroma, LexicalIndex(ids, searchable, glossary), texts, metas,
-                       matrix, info)
+                       matrix, info, places)
 
     def _get_relevant_documents(self, query: str, *,
                                 run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
@@ -133,3 +147,20 @@ class GuidanceRetriever(BaseRetriever):
 
     def passages(self, query: str) -> list[Passage]:
         return [Passage.from_document(doc) for doc in self.invoke(query)]
+
+    def whole_section(self, passage: Passage) -> Passage:
+        """The passage widened to every stored part of its section or numbered paragraph.
+
+        Chunks are sized for the embedding model; quoting from the whole section means a
+        list split across two chunks is still quoted whole. Lines a later part repeats (a
+        list's lead-in) appear once.
+        """
+        loaded = self.collection()
+        members = loaded.places.get(passage.place, [])
+        if len(members) < 2:
+            return replace(passage, sources=(passage.text,))
+        lines: list[str] = []
+        for i in members:
+            lines += [line for line in loaded.texts[i].split("\n") if line not in lines]
+        return replace(passage, text="\n".join(lines),
+                       sources=tuple(loaded.texts[i] for i in members))
