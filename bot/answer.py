@@ -35,6 +35,7 @@ SHORT_LIST = 4  # lists this short are always quoted whole
 SECOND_GROUP_CHARS = 700  # how long a second quoted passage from the same chunk may be
 LONG_ITEM = 160  # characters: lists of items longer than this are quoted selectively
 MAX_PER_DOCUMENT = 2
+HEADING_ONLY = 0.5
 LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
 SOURCE_LINE = re.compile(r"^Sources?:\s")
 
@@ -210,11 +211,13 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
         if unit.list_id is None and words.endswith(":") and len(words.split()) < 8:
             return -1.0  # "Departments should:" whose list was lost says nothing alone
         own = own_terms[unit if unit.list_id is None else unit.list_id]
-        if not lexical.coverage(query, own):
-            return 0.0
-        # The section heading adds context, but only to a unit that matches by itself.
         bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
-        return lexical.coverage(query, own | heading) + bonus
+        if lexical.coverage(query, own):
+            return lexical.coverage(query, own | heading) + bonus
+        # Matching only through the section heading earns part credit: enough to go with
+        # a better quote, never enough to beat a unit that matches by its own words.
+        under_heading = lexical.coverage(query, heading)
+        return HEADING_ONLY * under_heading + bonus if under_heading else 0.0
 
     usable = [u for u in parts if score(u) >= 0]
     if not usable:

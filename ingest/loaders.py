@@ -259,10 +259,12 @@ def _load_pdf(path: Path, info: DocumentInfo) -> LoadedDocument:
         raise LoadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     if not any(page.strip() for page in pages):
         raise LoadError("the PDF has no extractable text (a scanned image?)")
+    if not info.in_manifest and clean_text(pdf_title):
+        info = info.with_title(clean_text(pdf_title))
     cleaned = remove_page_furniture(pages, info.title)
     blocks, first_heading = parse_pdf_text(cleaned)
-    if not info.in_manifest:
-        info = info.with_title(clean_text(pdf_title) or first_heading or info.title)
+    if not info.in_manifest and not clean_text(pdf_title) and first_heading:
+        info = info.with_title(first_heading)
     return LoadedDocument(info=info, blocks=blocks)
 
 
@@ -278,10 +280,12 @@ def _load_html(text: str, info: DocumentInfo) -> LoadedDocument:
                      "template", "svg"]):
         tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
-    title = clean_text(soup.title.get_text()) if soup.title else ""
+    if not info.in_manifest:
+        h1 = root.find("h1")
+        page_title = soup.title.get_text() if soup.title else ""
+        info = info.with_title(clean_text(h1.get_text(" ") if h1 else page_title) or info.title)
     doc = LoadedDocument(info=info, blocks=[])
     path: list[tuple[int, str]] = []
-    first_h1: str | None = None
     for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li"]):
         if element.name in ("p", "li") and element.find_parent("li") is not None \
                 and element.name == "p":
@@ -297,7 +301,6 @@ def _load_html(text: str, info: DocumentInfo) -> LoadedDocument:
             continue
         if element.name.startswith("h"):
             level = int(element.name[1])
-            first_h1 = first_h1 or content
             while path and path[-1][0] >= level:
                 path.pop()
             if normalise_key(content) != normalise_key(info.title) or path:
@@ -305,6 +308,4 @@ def _load_html(text: str, info: DocumentInfo) -> LoadedDocument:
             continue
         section = tuple(t for _, t in path)
         doc.blocks.append(Block(content, section, is_item=element.name == "li"))
-    if not info.in_manifest:
-        doc.info = info.with_title(first_h1 or title or info.title)
     return doc

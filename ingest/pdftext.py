@@ -22,8 +22,8 @@ PAGE_BREAK = "\f"  # kept between pages: a heading may open a page with no blank
 def remove_page_furniture(pages: list[str], title: str) -> list[str]:
     """Drop page numbers, running headers/footers and the title repeated as a header.
 
-    A line counts as furniture when it is a bare page number, when it is the document title
-    (in any case), or when the same short line sits at the top or bottom of several pages.
+    A line counts as furniture when it is a bare page number, when it repeats the document
+    title (in any case), or when the same short line sits at the top or bottom of several pages.
     """
     title_key = normalise_key(title)
     edges: Counter[str] = Counter()
@@ -32,12 +32,12 @@ def remove_page_furniture(pages: list[str], title: str) -> list[str]:
         for line in {*lines[:2], *lines[-2:]}:
             edges[line] += 1
     repeated = {line for line, count in edges.items()
-                if count >= 3 and count >= len(pages) // 2 and len(line) <= 80}
+                if len(pages) > 1 and count >= max(2, len(pages) // 2) and len(line) <= 80}
 
     def is_furniture(line: str) -> bool:
         key = normalise_key(line)
         return bool(PAGE_NUMBER.match(line) or line in repeated
-                    or (key and title_key and key == title_key and line.upper() == line))
+                    or (key and title_key and key == title_key))
 
     out: list[str] = []
     for number, page in enumerate(pages):
@@ -45,7 +45,8 @@ def remove_page_furniture(pages: list[str], title: str) -> list[str]:
             out.append(PAGE_BREAK)
         for line in page.splitlines():
             cleaned = clean_text(line)
-            out.append("" if cleaned and is_furniture(cleaned) else cleaned)
+            if not (cleaned and is_furniture(cleaned)):  # furniture goes without a trace
+                out.append(cleaned)
     return out
 
 
@@ -90,8 +91,8 @@ def parse_pdf_text(lines: list[str]) -> tuple[list[Block], str | None]:
             current = [numbered.group(2)]
             continue
         after_numbered = PARAGRAPH.match(after)
-        if (_heading_like(line) and before_blank
-                and (not after or (after_numbered and int(after_numbered.group(1)) > last_number))):
+        opens_paragraph = bool(after_numbered) and int(after_numbered.group(1)) > last_number
+        if _heading_like(line) and (opens_paragraph or (before_blank and not after)):
             flush()
             section, paragraph = (line,), None
             first_heading = first_heading or line

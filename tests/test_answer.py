@@ -1,0 +1,144 @@
+"""What a user asking questions sees: grounded quotes, the right source, honest refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import MAX_QUESTION_CHARS, NOT_COVERED, Status
+
+
+def quotes_of(answer) -> str:
+    return "\n".join(q for c in answer.citations for q in c.quotes)
+
+
+def test_red_lines_are_listed_from_the_maintainers_summary(answerer) -> None:
+    answer = answerer.ask("What are the red lines?")
+    assert answer.answered
+    summary = [c for c in answer.citations if c.doc_id == "spend-control-red-lines-summary"]
+    assert summary, answer.text
+    shown = quotes_of(answer)
+    for line in ("£100 million", "system integrator", "automatic contract extensions",
+                 "no more than 2 years"):
+        assert line in shown
+    # Shown as the maintainers' summary, with links to the sources, not as guidance text.
+    assert summary[0].kind == "summary"
+    assert "not guidance text" in summary[0].note
+    assert "https://gds.blog.gov.uk/2014/02/26/red-lines-for-it-procurement/" in summary[0].note
+    assert "not guidance text" in answer.text
+
+
+def test_design_principles_cite_the_superseded_draft_code(answerer) -> None:
+    answer = answerer.ask("What principles must departments follow when designing technology "
+                          "solutions?")
+    first = answer.citations[0]
+    assert first.doc_id == "technology-code-of-practice-draft"
+    assert first.section == "Designing the solution"
+    assert "3. Choose cloud first by:" in first.quotes
+    assert "superseded" in first.note and "superseded" in answer.text
+
+
+def test_roles_question_quotes_the_supporting_sentence(answerer) -> None:
+    answer = answerer.ask("Who does the service manager report to?")
+    first = answer.citations[0]
+    assert (first.doc_id, first.section) == ("technology-leadership", "People")
+    assert any("reporting into the CDO" in quote for quote in first.quotes)
+    assert "draft" in first.note
+    assert first.url == "https://www.gov.uk/service-manual/the-team/recruitment/scs-orgdesign"
+    assert first.link.startswith(first.url + "#:~:text=")
+
+
+def test_strategy_is_cited_by_paragraph_and_flagged_historical(answerer) -> None:
+    answer = answerer.ask("How much does the UK public sector spend on IT each year?")
+    first = answer.citations[0]
+    assert first.doc_id == "transformational-government-2005"
+    # Paragraphs 11 and 44 both state the figure.
+    assert first.section in ("Current Position, paragraph 11",
+                             "Portfolio Management, paragraph 44")
+    assert "£14 billion" in first.quote
+    assert "historical" in first.note and "2005" in first.note
+
+
+def test_acronyms_find_the_spelled_out_role(answerer) -> None:
+    answer = answerer.ask("Which civil service grades is a CTO usually at?")
+    assert answer.citations[0].doc_id == "chief-technology-officer"
+    assert "SCS 2 (Senior Civil Service 2)" in answer.citations[0].quotes
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "How do I bake sourdough bread?",
+    "Who won the 2022 World Cup?",
+])
+def test_off_topic_questions_are_not_answered(answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert not answer.answered and answer.status is Status.NOT_COVERED
+    assert answer.citations == []
+    assert answer.text.startswith(NOT_COVERED)
+    assert answer.suggestions and all(s["title"] in answer.text for s in answer.suggestions)
+
+
+def test_words_the_guidance_never_uses_are_pointed_out(answerer) -> None:
+    answer = answerer.ask("What is the salary of an SCS 2 chief technology officer?")
+    assert "“salary”" in answer.text
+    assert answer.unknown_terms == ["salary"]
+
+
+def test_quotes_are_verbatim_slices_of_stored_chunks(answerer, corpus_settings) -> None:
+    from bot import core
+    from ingest import store
+
+    stored = store.active_collection(core.open_store(corpus_settings)).get()
+    texts = stored["documents"]
+    for question in ("What does a chief technology officer do?", "What are the red lines?",
+                     "What three transformations did the 2005 strategy call for?",
+                     "What should CTOs understand about services and devices?"):
+        answer = answerer.ask(question)
+        assert answer.citations
+        for citation in answer.citations:
+            for quote in citation.quotes:
+                assert any(quote in text for text in texts), quote
+                assert quote in answer.text  # and shown as written
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "\u200b\u200b", "?!", "🙂"])
+def test_empty_questions_get_a_clear_message(answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert answer.status is Status.EMPTY and not answer.answered
+    assert "Please type a question" in answer.text
+
+
+def test_question_length_limit(answerer) -> None:
+    at_limit = ("What are the red lines? " * 200)[:MAX_QUESTION_CHARS]
+    assert answerer.ask(at_limit).status is not Status.TOO_LONG
+    answer = answerer.ask("x" * (MAX_QUESTION_CHARS + 1))
+    assert answer.status is Status.TOO_LONG and not answer.answered
+    assert f"{MAX_QUESTION_CHARS:,} characters" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "¿Cuáles son las líneas rojas del control de gastos?",
+    "ما هي الخطوط الحمراء؟",
+    "红线是什么？",
+    "What are the red lines?\x00\x07\x1b[31m",
+    "Ｗｈａｔ ａｒｅ ｔｈｅ ｒｅｄ ｌｉｎｅｓ？",
+    "Z̷̢̛a̸l̴g̵o̶ spend controls",
+    "a" * 3000,
+])
+def test_other_languages_and_odd_unicode_do_not_crash(answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert answer.status in (Status.ANSWERED, Status.NOT_COVERED)
+    assert "\x00" not in answer.text and "\x1b" not in answer.text
+
+
+def test_fullwidth_text_is_understood(answerer) -> None:
+    answer = answerer.ask("Ｗｈａｔ ａｒｅ ｔｈｅ ｒｅｄ ｌｉｎｅｓ？")
+    assert answer.answered
+    assert answer.citations[0].doc_id == "spend-control-red-lines-summary"
+
+
+def test_json_shape(answerer) -> None:
+    data = answerer.ask("Who should manage the retirement of legacy systems?").to_dict()
+    assert {"question", "answer", "answered", "citations", "status"} <= set(data)
+    citation = data["citations"][0]
+    assert {"n", "doc_id", "title", "section", "url", "quote", "score"} <= set(citation)
+    assert citation["n"] == 1 and isinstance(citation["score"], float)

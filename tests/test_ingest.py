@@ -1,0 +1,171 @@
+"""`spendbot ingest` on real Chroma stores with the real model: incremental, atomic, forgiving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CountingEmbeddings
+from pdfs import make_pdf
+
+from bot import core
+from bot.config import Settings
+from ingest import store
+from ingest.pipeline import IngestError, run_ingest
+
+
+def stored(settings: Settings) -> dict[str, dict]:
+    """Chunk id -> metadata (with its text) of the collection serving answers now."""
+    collection = store.active_collection(core.open_store(settings))
+    got = collection.get(include=["metadatas", "documents"])
+    return {id_: {**meta, "text": text}
+            for id_, meta, text in zip(got["ids"], got["metadatas"], got["documents"],
+                                       strict=True)}
+
+
+def ingest(settings: Settings, embedder) -> object:
+    return run_ingest(settings.knowledge_dir, core.open_store(settings), embedder)
+
+
+def test_ingests_the_whole_corpus_with_citation_metadata(settings, embedder) -> None:
+    counting = CountingEmbeddings(embedder)
+    report = ingest(settings, counting)
+    assert report.failed == [] and report.warnings == []
+    assert report.documents == 6
+    assert report.chunks == report.added == counting.embedded > 100
+    chunks = stored(settings)
+    assert len(chunks) == report.chunks
+    assert {m["doc_id"] for m in chunks.values()} == {
+        "guidance-for-ctos", "technology-leadership", "chief-technology-officer",
+        "technology-code-of-practice-draft", "transformational-government-2005",
+        "spend-control-red-lines-summary"}
+    assert all(m["url"].startswith("http") and m["title"] for m in chunks.values())
+    strategy = [m for m in chunks.values() if m["doc_id"] == "transformational-government-2005"]
+    assert all(m["paragraph"] or m["section"] in ("Foreword", "How to Respond")
+               for m in strategy)
+    assert not any("TRANSFORMATIONAL GOVERNMENT ENABLED" in m["text"] for m in strategy)
+
+
+def test_reingest_with_nothing_changed_embeds_nothing(settings, embedder) -> None:
+    first = ingest(settings, embedder)
+    counting = CountingEmbeddings(embedder)
+    again = ingest(settings, counting)
+    assert counting.embedded == 0
+    assert (again.unchanged, again.added, again.updated, again.removed) == (first.chunks, 0, 0, 0)
+    assert again.collection == first.collection and not again.switched
+
+
+def test_editing_one_file_reembeds_only_its_changed_chunks(settings, embedder) -> None:
+    ingest(settings, embedder)
+    before = stored(settings)
+    page = settings.knowledge_dir / "technology-leadership.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "the [Head of Business IT](/service-manual/the-team/recruitment/job-descriptions) should "
+        "manage", "the Head of Legacy Estates should manage"), encoding="utf-8")
+    counting = CountingEmbeddings(embedder)
+    report = ingest(settings, counting)
+    after = stored(settings)
+    assert report.updated == counting.embedded == 1
+    assert report.removed == report.added == 0
+    changed = set(before) ^ set(after)
+    assert {(before | after)[id_]["doc_id"] for id_ in changed} == {"technology-leadership"}
+    answer = core.build_answerer(settings, embedder=embedder).ask(
+        "Who should manage the retirement of legacy systems?")
+    assert any("Head of Legacy Estates" in q for c in answer.citations for q in c.quotes)
+
+
+def test_deleting_a_file_removes_its_chunks(settings, embedder) -> None:
+    first = ingest(settings, embedder)
+    cto = [m for m in stored(settings).values() if m["doc_id"] == "chief-technology-officer"]
+    (settings.knowledge_dir / "chief-technology-officer.txt").unlink()
+    report = ingest(settings, embedder)
+    assert report.removed == len(cto) and report.chunks == first.chunks - len(cto)
+    assert not any(m["doc_id"] == "chief-technology-officer" for m in stored(settings).values())
+    assert any("chief-technology-officer.txt" in w and "not found" in w for w in report.warnings)
+
+
+def test_broken_files_are_reported_by_name_and_the_rest_ingested(settings, embedder) -> None:
+    folder = settings.knowledge_dir
+    (folder / "scanned.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Len")
+    (folder / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    (folder / "empty.md").write_text("")
+    (folder / "outside.md").symlink_to("/etc/hostname")
+    report = ingest(settings, embedder)
+    reasons = dict(report.failed)
+    assert set(reasons) == {"scanned.pdf", "photo.txt", "empty.md", "outside.md"}
+    assert "PDF" in reasons["scanned.pdf"] and "binary" in reasons["photo.txt"]
+    assert "empty" in reasons["empty.md"] and "outside" in reasons["outside.md"]
+    assert report.documents == 6
+
+
+def test_a_file_that_becomes_unreadable_keeps_its_last_good_version(settings, embedder) -> None:
+    ingest(settings, embedder)
+    before = {i for i, m in stored(settings).items() if m["doc_id"] == "technology-leadership"}
+    (settings.knowledge_dir / "technology-leadership.md").write_bytes(b"\x00\x01\x02 broken")
+    report = ingest(settings, embedder)
+    assert [name for name, _ in report.failed] == ["technology-leadership.md"]
+    after = {i for i, m in stored(settings).items() if m["doc_id"] == "technology-leadership"}
+    assert after == before
+
+
+def test_failure_part_way_leaves_the_previous_index_answering(settings, embedder) -> None:
+    ingest(settings, embedder)
+    client = core.open_store(settings)
+    serving = store.active_name(client)
+    page = settings.knowledge_dir / "transformational-government-2005.txt"
+    page.write_text(page.read_text(encoding="utf-8").replace("£14 billion", "£15 billion"),
+                    encoding="utf-8")
+    (settings.knowledge_dir / "extra.md").write_text(
+        "# Extra guidance\n\n" + "\n\n".join(
+            f"Paragraph {n}: hosting contracts for service {n} are reviewed by the team that "
+            f"owns service {n}, which records the outcome and the date of review {n}." * 2
+            for n in range(250)), encoding="utf-8")
+    failing = CountingEmbeddings(embedder, fail_after=64)  # fails on the second batch
+    with pytest.raises(RuntimeError, match="injected"):
+        ingest(settings, failing)
+    assert store.active_name(client) == serving
+    answer = core.build_answerer(settings, embedder=embedder).ask(
+        "How much does the UK public sector spend on IT each year?")
+    assert answer.answered and any("£14 billion" in q for c in answer.citations
+                                   for q in c.quotes)
+    # The next good run switches over and clears away what the failed run left behind.
+    report = ingest(settings, embedder)
+    assert report.switched
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    assert [n for n in names if n.startswith(store.PREFIX)] == [report.collection]
+
+
+def test_nothing_ingestable_keeps_the_old_index(settings, embedder, tmp_path: Path) -> None:
+    ingest(settings, embedder)
+    serving = store.active_name(core.open_store(settings))
+    empty = tmp_path / "empty-knowledge"
+    empty.mkdir()
+    with pytest.raises(IngestError, match="nothing could be ingested"):
+        run_ingest(empty, core.open_store(settings), embedder)
+    assert store.active_name(core.open_store(settings)) == serving
+
+
+def test_new_documents_without_manifest_entries(settings, embedder) -> None:
+    folder = settings.knowledge_dir
+    (folder / "cloud-first.md").write_text(
+        "# Cloud first policy\n\n## Hosting\n\nPublic sector organisations should consider "
+        "public cloud solutions first when procuring new or existing services.\n",
+        encoding="utf-8")
+    (folder / "hosting-note.html").write_text(
+        "<html><body><main><h1>Hosting note</h1><h2>Contracts</h2><p>Review hosting "
+        "arrangements every year.</p></main></body></html>", encoding="utf-8")
+    (folder / "open-standards.pdf").write_bytes(make_pdf(
+        [["Open standards principles", "Introduction",
+          "1. Open standards give users flexibility and choice.", "Page 1 of 1"]],
+        title="Open standards principles"))
+    report = ingest(settings, embedder)
+    assert report.failed == [] and report.documents == 9
+    assert sum("not in manifest.toml" in w for w in report.warnings) == 3
+    titles = {m["doc_id"]: m["title"] for m in stored(settings).values()}
+    assert titles["cloud-first"] == "Cloud first policy"
+    assert titles["hosting-note"] == "Hosting note"
+    assert titles["open-standards"] == "Open standards principles"
+    answer = core.build_answerer(settings, embedder=embedder).ask(
+        "Should public cloud be considered first when procuring services?")
+    assert answer.citations[0].doc_id == "cloud-first"
+    assert answer.citations[0].section == "Hosting"
