@@ -1,4 +1,4 @@
-"""Reading each format the guidance comes in, and cutting it into citable chunks (no model needed)."""
+"""Reading each format the guidance comes in, and cutting it into citable chunks (no model)."""
 
 from __future__ import annotations
 
