@@ -10,8 +10,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
-from bot.config import Settings
+from bot.config import BUNDLED_KNOWLEDGE, Settings
+from bot.evaluate import THRESHOLDS
+
+GOLDEN = BUNDLED_KNOWLEDGE.parent / "tests" / "golden_questions.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +44,25 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question (or '-': one per line on stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
     ask.add_argument("--format", choices=("text", "json"), default="text")
+    ask.add_argument("--history", action="append", default=[], metavar="TURN",
+                     help="an earlier question in the conversation (repeatable, oldest first)")
     ask.set_defaults(run=_ask)
+
+    evaluate = commands.add_parser("eval", help="score answers against a question set")
+    evaluate.add_argument("questions", nargs="?", type=Path, default=GOLDEN,
+                          help=f"YAML or JSON question set (default: {GOLDEN.name})")
+    evaluate.add_argument("--format", choices=("table", "json"), default="table")
+    evaluate.add_argument("--all", action="store_true", help="list every question, not misses")
+    evaluate.add_argument("--retrieval", choices=("hybrid", "dense"), default="hybrid",
+                          help="dense: Chroma alone, without the word index (for comparison)")
+    evaluate.add_argument("--min-relevance", type=float, default=None,
+                          help="refusal threshold to use instead of the built-in one")
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="show how refusal thresholds trade answered against refused")
+    for name in THRESHOLDS:
+        evaluate.add_argument(f"--min-{name.replace('_', '-')}", type=float, metavar="X",
+                              help=f"exit 1 if {name} is under X")
+    evaluate.set_defaults(run=_evaluate)
     return parser
 
 
@@ -82,9 +104,53 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 print("\n" + "─" * 60 + "\n")
             print(render(answerer.ask(question)), flush=True)
         return 0
-    answer = answerer.ask(" ".join(args.question))
+    answer = answerer.ask(" ".join(args.question), args.history)
     print(render(answer))
     return 2 if answer.status in (Status.EMPTY, Status.TOO_LONG) else 0
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot import core, evaluate
+
+    try:
+        cases = evaluate.load_cases(args.questions)
+    except evaluate.QuestionSetError as exc:
+        print(f"spendbot eval: {exc}", file=sys.stderr)
+        return 2
+    answerer = core.build_answerer(settings, notify=lambda m: print(m, file=sys.stderr),
+                                   retrieval=args.retrieval, min_relevance=args.min_relevance)
+    evaluate.run_cases(answerer, cases[:3])  # warm-up: load the index and word statistics
+    results = evaluate.run_cases(answerer, cases)
+    scores = evaluate.metrics(results)
+    minimums = {name: getattr(args, f"min_{name}") for name in evaluate.THRESHOLDS}
+    failed = evaluate.failed_thresholds(scores, minimums)
+    sweep = evaluate.calibrate(results) if args.calibrate else []
+    if args.format == "json":
+        print(json.dumps({
+            "retrieval": args.retrieval, "min_relevance": answerer.min_relevance,
+            "metrics": scores, "by_document": evaluate.by_document(results),
+            "failed_thresholds": failed,
+            **({"calibration": sweep, "suggested_threshold": evaluate.best_threshold(sweep)}
+               if sweep else {}),
+            "questions": [{"question": r.case.question, "correct": r.correct, "rank": r.rank,
+                           "answered": r.answer.answered, "top_relevance": r.top_relevance,
+                           "ms": round(r.seconds * 1000, 1), "cited": r.cited_docs}
+                          for r in results]}, ensure_ascii=False))
+    else:
+        print(f"{len(cases)} questions, {args.retrieval} retrieval, refusal threshold "
+              f"{answerer.min_relevance}\n")
+        print(evaluate.table(results, every_question=args.all))
+        if sweep:
+            print("\nthreshold  answered  refused  balanced")
+            for row in sweep:
+                print(f"  {row['threshold']:.2f}     {row['answered']:.2f}     "
+                      f"{row['refused']:.2f}     {row['balanced']:.3f}")
+            print(f"suggested threshold: {evaluate.best_threshold(sweep)}")
+        for line in failed:
+            print(f"under threshold: {line}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _stdin_questions() -> Iterator[str]:

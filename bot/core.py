@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.answer import Answerer
+from bot.answer import MIN_RELEVANCE, Answerer
 from bot.config import Settings
 from bot.retrieval import GuidanceRetriever
 from ingest import store
@@ -27,7 +27,8 @@ def ingest(settings: Settings, progress: ProgressFactory | None = None,
 
 
 def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _: None,
-                   embedder: MiniLMEmbeddings | None = None) -> Answerer:
+                   embedder: MiniLMEmbeddings | None = None, retrieval: str = "hybrid",
+                   min_relevance: float | None = None) -> Answerer:
     """An answerer over the store, ingesting the knowledge folder first if there is no index."""
     client = open_store(settings)
     embedder = embedder or MiniLMEmbeddings()
@@ -35,4 +36,5 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
         notify(f"No index yet in {settings.store_dir}: ingesting {settings.knowledge_dir} first.")
         report = run_ingest(settings.knowledge_dir, client, embedder)
         notify(f"Ingested {report.summary()}.")
-    return Answerer(GuidanceRetriever(client=client, embeddings=embedder))
+    retriever = GuidanceRetriever(client=client, embeddings=embedder, mode=retrieval)
+    return Answerer(retriever, MIN_RELEVANCE if min_relevance is None else min_relevance)

@@ -1,25 +1,30 @@
-"""Scoring the answerer on a question set: right document cited, evidence shown, honest refusals.
+"""Scoring the answerer on a question set: retrieval, evidence shown, honest refusals, latency.
 
-A question set is YAML: `question`, `docs` (ids that may answer it), `evidence` (a phrase the
-answer must show), or `unanswerable: true`.
+A question set is YAML (or JSON) list of cases: `question`, `docs` (ids any of which may
+answer it), `evidence` (a phrase, or a list of phrases, the answer must show), `history`
+(earlier turns, for follow-ups), or `unanswerable: true`.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from bot.answer import Answer, Answerer
 
+THRESHOLDS = ("recall_at_3", "mrr", "evidence_hit", "answered", "refusal_accuracy")
+
 
 @dataclass
 class Case:
     question: str
     docs: tuple[str, ...] = ()
-    evidence: str = ""
+    evidence: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()
     unanswerable: bool = False
 
 
@@ -28,10 +33,23 @@ class Result:
     case: Case
     answer: Answer
     seconds: float
+    ranked_docs: list[str] = field(default_factory=list)  # doc of each retrieved passage
 
     @property
     def cited_docs(self) -> list[str]:
         return [c.doc_id for c in self.answer.citations]
+
+    @property
+    def rank(self) -> int | None:
+        """Position (1-based) of the first retrieved passage from an expected document."""
+        for position, doc in enumerate(self.ranked_docs, start=1):
+            if doc in self.case.docs:
+                return position
+        return None
+
+    @property
+    def top_relevance(self) -> float:
+        return self.answer.retrieved[0].relevance if self.answer.retrieved else 0.0
 
     @property
     def doc_hit(self) -> bool:
@@ -39,9 +57,9 @@ class Result:
 
     @property
     def evidence_hit(self) -> bool:
-        shown = self.answer.text + "\n" + "\n".join(
-            q for c in self.answer.citations for q in c.quotes)
-        return self.case.evidence.lower() in shown.lower()
+        shown = (self.answer.text + "\n" + "\n".join(
+            q for c in self.answer.citations for q in c.quotes)).lower()
+        return self.answer.answered and all(p.lower() in shown for p in self.case.evidence)
 
     @property
     def correct(self) -> bool:
@@ -50,32 +68,143 @@ class Result:
         return self.answer.answered and self.doc_hit and self.evidence_hit
 
 
+class QuestionSetError(ValueError):
+    """The question file cannot be read as a question set."""
+
+
 def load_cases(path: Path) -> list[Case]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [Case(question=str(item["question"]), docs=tuple(item.get("docs", ())),
-                 evidence=str(item.get("evidence", "")),
-                 unanswerable=bool(item.get("unanswerable", False))) for item in data]
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []  # JSON is YAML too
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise QuestionSetError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, list) or not all(isinstance(i, dict) and "question" in i
+                                             for i in data):
+        raise QuestionSetError(f"{path}: expected a list of entries, each with a 'question'")
+    cases = []
+    for item in data:
+        evidence = item.get("evidence", ())
+        cases.append(Case(
+            question=str(item["question"]), docs=tuple(item.get("docs", ())),
+            evidence=(str(evidence),) if isinstance(evidence, str | int) else tuple(evidence),
+            history=tuple(item.get("history", ())),
+            unanswerable=bool(item.get("unanswerable", False))))
+    return cases
 
 
 def run_cases(answerer: Answerer, cases: list[Case]) -> list[Result]:
     results = []
     for case in cases:
         started = time.perf_counter()
-        answer = answerer.ask(case.question)
-        results.append(Result(case, answer, time.perf_counter() - started))
+        answer = answerer.ask(case.question, case.history)
+        seconds = time.perf_counter() - started
+        ranked = [p.metadata.get("doc_id", "") for p in answer.retrieved]
+        results.append(Result(case, answer, seconds, ranked))
     return results
 
 
-def rates(results: list[Result]) -> dict[str, float]:
+def _share(items: list, test) -> float:
+    return round(sum(1 for item in items if test(item)) / len(items), 4) if items else 1.0
+
+
+def retrieval_scores(results: list[Result]) -> dict[str, float]:
+    return {
+        "n": len(results),
+        "recall_at_1": _share(results, lambda r: r.rank is not None and r.rank <= 1),
+        "recall_at_3": _share(results, lambda r: r.rank is not None and r.rank <= 3),
+        "recall_at_5": _share(results, lambda r: r.rank is not None and r.rank <= 5),
+        "mrr": round(sum(1 / r.rank for r in results if r.rank) / len(results), 4)
+        if results else 1.0,
+        "evidence_hit": _share(results, lambda r: r.evidence_hit),
+    }
+
+
+def metrics(results: list[Result]) -> dict[str, float]:
     answerable = [r for r in results if not r.case.unanswerable]
     unanswerable = [r for r in results if r.case.unanswerable]
-
-    def share(items: list, test) -> float:
-        return sum(1 for item in items if test(item)) / len(items) if items else 1.0
-
+    latencies = sorted(r.seconds * 1000 for r in results)
     return {
-        "answered": share(answerable, lambda r: r.answer.answered),
-        "doc_hit": share(answerable, lambda r: r.doc_hit),
-        "evidence_hit": share(answerable, lambda r: r.evidence_hit),
-        "refusal_accuracy": share(unanswerable, lambda r: not r.answer.answered),
+        **retrieval_scores(answerable),
+        "answered": _share(answerable, lambda r: r.answer.answered),
+        "doc_hit": _share(answerable, lambda r: r.doc_hit),
+        "refusal_accuracy": _share(unanswerable, lambda r: not r.answer.answered),
+        "unanswerable": len(unanswerable),
+        "latency_median_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
+        "latency_p95_ms": round(latencies[min(len(latencies) - 1,
+                                              round(0.95 * (len(latencies) - 1)))], 1)
+        if latencies else 0.0,
     }
+
+
+def by_document(results: list[Result]) -> dict[str, dict[str, float]]:
+    """Retrieval scores grouped by the (first) document each question expects."""
+    groups: dict[str, list[Result]] = {}
+    for result in results:
+        if not result.case.unanswerable:
+            groups.setdefault(result.case.docs[0], []).append(result)
+    return {doc: retrieval_scores(group) for doc, group in sorted(groups.items())}
+
+
+def calibrate(results: list[Result]) -> list[dict[str, float]]:
+    """For candidate refusal thresholds: how many answerable questions would still be answered
+    and how many unanswerable ones refused, judged on the top passage's relevance (questions
+    refused because they name something the guidance never mentions stay refused)."""
+    def relevance(result: Result) -> float:  # a question refused for its subject stays refused
+        return -1.0 if result.answer.missing_subjects else result.top_relevance
+
+    answerable = [relevance(r) for r in results if not r.case.unanswerable]
+    unanswerable = [relevance(r) for r in results if r.case.unanswerable]
+    rows = []
+    for step in range(20, 71, 2):
+        threshold = step / 100
+        kept = _share(answerable, lambda v, t=threshold: v >= t)
+        refused = _share(unanswerable, lambda v, t=threshold: v < t)
+        rows.append({"threshold": threshold, "answered": kept, "refused": refused,
+                     "balanced": round((kept + refused) / 2, 4)})
+    return rows
+
+
+def best_threshold(rows: list[dict[str, float]]) -> float:
+    """The middle of the widest run of thresholds with the best balanced accuracy."""
+    best = max(row["balanced"] for row in rows)
+    runs: list[list[float]] = []
+    for row in rows:
+        if row["balanced"] == best:
+            if runs and round(row["threshold"] - runs[-1][-1], 4) <= 0.02:
+                runs[-1].append(row["threshold"])
+            else:
+                runs.append([row["threshold"]])
+    widest = max(runs, key=len)
+    return round((widest[0] + widest[-1]) / 2, 2)
+
+
+def failed_thresholds(scores: dict[str, float], minimums: dict[str, float | None]) -> list[str]:
+    return [f"{name} {scores[name]:.3f} < {minimum}" for name, minimum in minimums.items()
+            if minimum is not None and scores[name] < minimum]
+
+
+def table(results: list[Result], every_question: bool = False) -> str:
+    scores = metrics(results)
+    lines = [f"{'document':40} {'n':>3} {'R@1':>5} {'R@3':>5} {'R@5':>5} {'MRR':>5} "
+             f"{'evid.':>5}"]
+    for doc, row in [*by_document(results).items(), ("all answerable", scores)]:
+        lines.append(f"{doc[:40]:40} {row['n']:>3} {row['recall_at_1']:>5.2f} "
+                     f"{row['recall_at_3']:>5.2f} {row['recall_at_5']:>5.2f} {row['mrr']:>5.2f} "
+                     f"{row['evidence_hit']:>5.2f}")
+    lines += [
+        f"answered (of {scores['n']} answerable): {scores['answered']:.2f}   "
+        f"right document cited: {scores['doc_hit']:.2f}",
+        f"refusal accuracy (of {scores['unanswerable']} unanswerable): "
+        f"{scores['refusal_accuracy']:.2f}",
+        f"latency per question: median {scores['latency_median_ms']:.0f} ms, "
+        f"p95 {scores['latency_p95_ms']:.0f} ms",
+    ]
+    shown = results if every_question else [r for r in results if not r.correct]
+    if shown:
+        lines += ["", "questions:" if every_question else "misses:"]
+        for r in shown:
+            verdict = "ok  " if r.correct else "MISS"
+            outcome = "refused" if not r.answer.answered else ",".join(dict.fromkeys(
+                r.cited_docs))
+            lines.append(f"  {verdict} {r.seconds * 1000:5.0f} ms  rank {r.rank or '-':>2}  "
+                         f"top {r.top_relevance:.2f}  {r.case.question[:60]}  -> {outcome}")
+    return "\n".join(lines)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from bot.money import money_terms
+
 STOPWORDS = frozenset("""
 a about above after again all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further
@@ -16,13 +18,16 @@ more most my no nor not now of off on once only or other our ours out over own s
 should so some such than that the their theirs them then there these they this those
 through to too under until up very was we were what when where which while who whom why
 will with would you your yours tell say says said please know need needs thing things get
-give go going make made much many may might must shall us let like way ways
+give go going make made much many may might must shall us let like way ways ok okay
 """.split())
 
+MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand million billion bn
+one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy
+eighty ninety""".split())
 _WORD = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k)?|[a-z][a-z0-9'’-]*", re.I)
 _SUFFIXES = ("ibility", "ability", "ational", "ations", "ation", "ments", "ment", "nesses",
-             "ness", "ities", "ity", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly",
-             "s")
+             "ness", "ities", "ity", "ings", "ing", "ies", "ied", "ers", "er", "ors", "or", "ed",
+             "es", "ly", "s")
 
 
 def stem(word: str) -> str:
@@ -42,15 +47,22 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Words and figures; a trailing possessive or contraction ("what's") is dropped."""
-    return [re.sub(r"['’](s|re|ve|ll|d|t)$", "", match.group(0), flags=re.I)
-            for match in _WORD.finditer(text)]
+    """Words and figures; hyphenated words split ("back-office" meets "back office"), and a
+    trailing possessive or contraction ("what's") dropped."""
+    out = []
+    for match in _WORD.finditer(text):
+        word = re.sub(r"['’](s|re|ve|ll|d|t)$", "", match.group(0), flags=re.I)
+        out += [part for part in word.split("-") if part] if word[0].isalpha() else [word]
+    return out
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed content words, in order, with repeats."""
-    return [stem(word) for word in tokens(text)
-            if word.lower() not in STOPWORDS or (word.isupper() and len(word) > 1)]  # "IT"
+    """Stemmed content words, in order, with repeats, then sums of money as numbers."""
+    money = money_terms(text)
+    words = [stem(word) for word in tokens(text)
+             if (word.lower() not in STOPWORDS or (word.isupper() and len(word) > 1))  # "IT"
+             and not (money and word.lower() in MONEY_WORDS)]  # carried by the amount term
+    return words + money
 
 
 def term_set(text: str) -> set[str]:
@@ -112,16 +124,38 @@ class LexicalIndex:
                 weights.append(max(self.idf(p) for p in alt.split("|")))
         return min(weights)
 
+    def known(self, word: str) -> bool:
+        term = stem(word)
+        return word.lower() in STOPWORDS or term in self.df or term in self.glossary
+
     def unknown(self, text: str) -> list[str]:
         """Question words that appear nowhere in the guidance (nor as a known acronym)."""
         words = []
         for word in tokens(text):
-            term = stem(word)
-            if word.lower() in STOPWORDS or term in self.df or term in self.glossary:
+            if self.known(word) or word in words:
                 continue
-            if len(term) > 2 and word not in words:
+            if len(word) > 2 or (word.isupper() and len(word) > 1):
                 words.append(word)
         return words
+
+    def unknown_subjects(self, text: str) -> list[str]:
+        """What the question is about that the guidance never mentions: names and acronyms
+        ("AI", "Eurovision") and the thing asked for ("which football club", "what
+        programming language"). A question about those cannot be answered from here."""
+        words = tokens(text)
+        subjects = [w for i, w in enumerate(words)
+                    if not self.known(w) and not w[0].isdigit()
+                    and ((w.isupper() and len(w) > 1) or (i > 0 and w[0].isupper()))]
+        asked = re.match(r"\s*(?:which|what|how many|how much)\s+(.*)", text, re.I)
+        if asked:
+            phrase = []
+            for word in tokens(asked.group(1))[:3]:
+                if word.lower() in STOPWORDS:
+                    break
+                phrase.append(word)
+            if phrase and not any(self.known(word) for word in phrase):
+                subjects += phrase
+        return list(dict.fromkeys(subjects))
 
     def coverage(self, query: list[tuple[str, frozenset[str]]], present) -> float:
         """The share of the question's term weight that `present` (a text's terms) contains."""

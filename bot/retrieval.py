@@ -77,6 +77,7 @@ class GuidanceRetriever(BaseRetriever):
     client: Any
     embeddings: Embeddings
     k: int = 8
+    mode: str = "hybrid"  # "dense": Chroma similarity alone, for comparison in `spendbot eval`
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _loaded: _Loaded | None = PrivateAttr(default=None)
@@ -128,6 +129,10 @@ class GuidanceRetriever(BaseRetriever):
             vector, k=min(DENSE_CANDIDATES, max(1, len(loaded.texts))))
         for doc, distance in hits:  # cosine distance: similarity is 1 - distance
             candidates[doc.id] = (doc, 1.0 - float(distance))
+        if self.mode == "dense":
+            return [Document(page_content=doc.page_content, id=doc.id, metadata={
+                **doc.metadata, "score": round(s, 4), "relevance": round(s, 4)})
+                for doc, s in sorted(candidates.values(), key=lambda pair: -pair[1])][: self.k]
         query_terms = loaded.lexical.query_terms(query)
         for chunk_id, _ in loaded.lexical.bm25(query_terms, k=LEXICAL_CANDIDATES):
             if chunk_id not in candidates:
