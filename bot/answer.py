@@ -194,12 +194,17 @@ def supporting_passages(passages: list[Passage],
     if not passages or passages[0].relevance < min_relevance:
         return []
     floor = max(min_relevance, passages[0].relevance - RELEVANCE_MARGIN)
-    return [p for p in passages if p.relevance >= floor][:MAX_CITATIONS]
+    chosen: list[Passage] = []
+    for passage in passages:  # two parts of one section are one source
+        if passage.relevance >= floor and all(p.place != passage.place for p in chosen):
+            chosen.append(passage)
+    return chosen[:MAX_CITATIONS]
 
 
 def _terms_of(passage: Passage) -> set[str]:
     meta = passage.metadata
-    return term_set(f"{meta.get('title', '')} {meta.get('section', '')} {passage.text}")
+    return term_set(f"{meta.get('title', '')} {meta.get('date_label', '')} "
+                    f"{meta.get('section', '')} {passage.text}")
 
 
 def share_of(query, found: set[str], lexical: LexicalIndex) -> float:
@@ -220,7 +225,8 @@ def cover_remaining_parts(chosen: list[Passage], passages: list[Passage], query,
     for passage in chosen:
         covered |= matched(query, _terms_of(passage), lexical)
     for passage in passages:
-        if passage in chosen or passage.relevance < min_relevance - PART_MARGIN:
+        if any(p.place == passage.place for p in chosen) \
+                or passage.relevance < min_relevance - PART_MARGIN:
             continue
         new = matched(query, _terms_of(passage), lexical) - covered
         if share_of(query, new, lexical) >= MISSING_PART:

@@ -19,6 +19,7 @@ should so some such than that the their theirs them then there these they this t
 through to too under until up very was we were what when where which while who whom why
 will with would you your yours tell say says said please know need needs thing things get
 give go going make made much many may might must shall us let like way ways ok okay
+want wants wanted getting gets got look looks looking
 """.split())
 
 MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand million billion bn
@@ -89,9 +90,13 @@ class LexicalIndex:
             for term in counts:
                 self.df[term] = self.df.get(term, 0) + 1
         self.by_id = {id_: i for i, id_ in enumerate(ids)}
-        lengths = [sum(c.values()) for c in self.doc_terms] or [1]
-        self.avg_length = sum(lengths) / len(lengths)
+        self.lengths = [sum(c.values()) for c in self.doc_terms]
+        self.avg_length = sum(self.lengths) / len(self.lengths) if self.lengths else 1.0
         self.n = max(1, len(ids))
+        self.postings: dict[str, list[int]] = {}  # term -> the chunks that contain it
+        for i, counts in enumerate(self.doc_terms):
+            for term in counts:
+                self.postings.setdefault(term, []).append(i)
 
     def idf(self, term: str) -> float:
         import math
@@ -170,18 +175,23 @@ class LexicalIndex:
         return 0.0 if index is None else self.coverage(query, self.doc_terms[index])
 
     def bm25(self, query, k: int = 10, k1: float = 1.2, b: float = 0.75) -> list[tuple[str, float]]:
-        scored = []
-        for i, counts in enumerate(self.doc_terms):
-            length = sum(counts.values())
-            score = 0.0
-            for term, alts in query:
-                freq = max((counts.get(a, 0) for a in alts if "|" not in a), default=0)
-                if not freq and self.matches(alts, counts):
-                    freq = 1
-                if freq:
-                    norm = freq * (k1 + 1) / (freq + k1 * (1 - b + b * length / self.avg_length))
-                    score += self.weight(term, alts) * norm
-            if score > 0:
-                scored.append((self.ids[i], score))
-        scored.sort(key=lambda pair: -pair[1])
-        return scored[:k]
+        """Top chunks by BM25, touching only the chunks that hold a query term."""
+        scores: dict[int, float] = {}
+        for term, alts in query:
+            weight = self.weight(term, alts)
+            freq_by_chunk: dict[int, int] = {}
+            for alt in alts:
+                parts = alt.split("|")
+                if len(parts) == 1:
+                    for i in self.postings.get(alt, ()):
+                        freq_by_chunk[i] = max(freq_by_chunk.get(i, 0), self.doc_terms[i][alt])
+                else:  # a spelled-out acronym counts once where all its words appear
+                    lists = [set(self.postings.get(part, ())) for part in parts]
+                    for i in set.intersection(*lists) if lists else ():
+                        freq_by_chunk.setdefault(i, 1)
+            for i, freq in freq_by_chunk.items():
+                norm = freq * (k1 + 1) / (freq + k1 * (1 - b + b * self.lengths[i]
+                                                       / self.avg_length))
+                scores[i] = scores.get(i, 0.0) + weight * norm
+        best = sorted(scores.items(), key=lambda pair: -pair[1])[:k]
+        return [(self.ids[i], score) for i, score in best]

@@ -106,7 +106,8 @@ class GuidanceRetriever(BaseRetriever):
             offset += len(got["ids"])
         info = dict(collection.metadata or {})
         glossary = json.loads(info.get("glossary") or "{}")
-        searchable = [f"{m.get('title', '')} {m.get('section', '')} {t}"
+        # Readers name documents by title and year ("the 2005 strategy"), so both count.
+        searchable = [f"{m.get('title', '')} {m.get('date_label', '')} {m.get('section', '')} {t}"
                       for t, m in zip(texts, metas, strict=True)]
         chroma = Chroma(client=self.client, collection_name=name,
                         embedding_function=self.embeddings, create_collection_if_not_exists=False)

@@ -142,3 +142,43 @@ def test_json_shape(answerer) -> None:
     citation = data["citations"][0]
     assert {"n", "doc_id", "title", "section", "url", "quote", "score"} <= set(citation)
     assert citation["n"] == 1 and isinstance(citation["score"], float)
+
+
+def test_follow_up_uses_the_earlier_turn(answerer) -> None:
+    history = ["What does a chief technology officer do?"]
+    answer = answerer.ask("And who does that role report to?", history)
+    assert answer.answered
+    assert answer.searched_for.startswith(history[0])
+    assert any("report into" in q for c in answer.citations for q in c.quotes)
+
+
+def test_a_question_that_stands_alone_ignores_history(answerer) -> None:
+    answer = answerer.ask("What is the approval threshold for public-facing digital services?",
+                          ["Who does the service manager report to?"])
+    assert answer.searched_for == answer.question
+    assert answer.citations[0].doc_id == "spend-control-red-lines-summary"
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("What is the spend control threshold for AI projects?", "AI"),
+    ("Which football club does the Minister for the Cabinet Office support?", "football"),
+    ("Does the code of practice approve Microsoft Azure?", "Microsoft"),
+])
+def test_named_things_the_guidance_never_mentions_are_declined(answerer, question,
+                                                               subject) -> None:
+    answer = answerer.ask(question)
+    assert not answer.answered and subject in answer.missing_subjects
+    assert f"never mentions “{subject}”" in answer.text
+
+
+def test_money_written_in_words_meets_the_figure(answerer) -> None:
+    answer = answerer.ask("Is there a limit on IT contracts worth more than a hundred million "
+                          "pounds?")
+    assert answer.answered
+    assert any("£100 million" in q for c in answer.citations for q in c.quotes)
+
+
+def test_two_part_question_cites_both_sources(answerer) -> None:
+    answer = answerer.ask("What grade is a CTO and who might CTOs report to?")
+    docs = {c.doc_id for c in answer.citations}
+    assert {"chief-technology-officer", "technology-leadership"} <= docs

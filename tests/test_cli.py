@@ -93,3 +93,12 @@ def test_missing_knowledge_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "knowledge folder not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ask_with_history_answers_the_follow_up(corpus_settings) -> None:
+    result = spendbot("--store", str(corpus_settings.store_dir), "ask", "--format", "json",
+                      "--history", "What did the 2005 strategy say about call centres?",
+                      "How many were there?")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["answered"] and "130 major call centres" in data["answer"]

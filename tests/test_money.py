@@ -1,0 +1,35 @@
+"""Reading sums of money however they are written (used by retrieval and proposal review)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.money import amounts, money_terms
+
+
+@pytest.mark.parametrize("text, pounds", [
+    ("no IT contract worth more than £100 million", 100e6),
+    ("a hundred million pounds", 100e6),
+    ("a £1.2 billion programme", 1.2e9),
+    ("240 million pounds", 240e6),
+    ("£240m over five years", 240e6),
+    ("spend above £1,000,000", 1e6),
+    ("£3.5bn", 3.5e9),
+    ("two hundred million pounds", 200e6),
+    ("costs £750k a year", 750e3),
+])
+def test_amounts(text: str, pounds: float) -> None:
+    assert [a.value for a in amounts(text)] == [pounds]
+
+
+@pytest.mark.parametrize("text", ["a 5 year contract", "paragraph 33", "SCS 2", "in 2014",
+                                  "10% of the current spend", "over 2500 websites"])
+def test_numbers_that_are_not_money(text: str) -> None:
+    assert amounts(text) == []
+
+
+def test_several_amounts_in_order() -> None:
+    found = amounts("between £10m and £20 million, not 5 million pounds")
+    assert [a.value for a in found] == [10e6, 20e6, 5e6]
+    assert [a.text for a in found] == ["£10m", "£20 million", "5 million pounds"]
+    assert money_terms("£10m") == ["£10000000"]
