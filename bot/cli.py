@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="an earlier question in the conversation (repeatable, oldest first)")
     ask.set_defaults(run=_ask)
 
+    serve = commands.add_parser("serve", help="run the Slack app over HTTP (gunicorn, $PORT)")
+    serve.set_defaults(run=lambda args, settings: _slack("serve"))
+    socket = commands.add_parser("socket", help="run the Slack app in Socket Mode")
+    socket.set_defaults(run=lambda args, settings: _slack("socket"))
+
     evaluate = commands.add_parser("eval", help="score answers against a question set")
     evaluate.add_argument("questions", nargs="?", type=Path, default=GOLDEN,
                           help=f"YAML or JSON question set (default: {GOLDEN.name})")
@@ -151,6 +156,12 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
         for line in failed:
             print(f"under threshold: {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _slack(mode: str) -> int:
+    from bot.slack import web
+
+    return web.serve() if mode == "serve" else web.socket()
 
 
 def _stdin_questions() -> Iterator[str]:

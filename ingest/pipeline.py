@@ -74,8 +74,8 @@ def knowledge_files(knowledge_dir: Path) -> tuple[list[Path], list[tuple[str, st
     root = knowledge_dir.resolve()
     files, refused = [], []
     for path in sorted(knowledge_dir.iterdir()):
-        if path.name.startswith(".") or path.name == MANIFEST_NAME or path.is_dir():
-            continue
+        if path.name.startswith(".") or path.suffix == ".toml" or path.is_dir():
+            continue  # hidden files, folders and the folder's own data (manifest, criteria)
         if path.suffix.lower() not in SUFFIXES:
             refused.append((path.name, f"unsupported file type {path.suffix or '(none)'}"))
             continue

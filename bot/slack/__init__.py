@@ -1,0 +1,2 @@
+"""The Slack app: Bolt listeners (`app`), Block Kit rendering (`render`), HTTP and Socket Mode
+entry points (`web`)."""

@@ -1,0 +1,270 @@
+"""The Bolt app: listeners parse what Slack sent, call the answerer or reviewer, render, reply.
+
+Bolt acknowledges every event at once and runs listeners in the background. Slack retries an
+event it thinks was acked late, so each `event_id` is answered once (shared state, so this
+holds across processes). Bolt already ignores the app's own messages; other bots are
+ignored here. Errors reach the user as a short apology with a reference, never a trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.answer import Answerer
+from bot.review import ProposalError, Reviewer, check_proposal
+from bot.slack import render
+from bot.state import State
+
+log = logging.getLogger(__name__)
+MODAL_LIMIT = 3000  # Slack's limit on a text input's initial value
+MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
+
+
+class ConfigError(RuntimeError):
+    """Start-up configuration is missing; the message names what to set."""
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None
+    api_url: str | None = None
+
+    @classmethod
+    def from_env(cls, socket_mode: bool = False) -> SlackConfig:
+        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"]
+                                                                 if socket_mode else [])
+        missing = [name for name in needed if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(f"missing {', '.join(missing)}: set "
+                              f"{'it' if len(missing) == 1 else 'them'} in the environment "
+                              "(see README, 'Running the Slack app')")
+        return cls(os.environ["SLACK_BOT_TOKEN"], os.environ["SLACK_SIGNING_SECRET"],
+                   os.environ.get("SLACK_APP_TOKEN"), os.environ.get("SLACK_API_URL"))
+
+
+@dataclass
+class Services:
+    answerer: Answerer
+    reviewer: Reviewer
+    state: State
+
+
+def make_client(config: SlackConfig) -> WebClient:
+    """A Web API client that honours Retry-After on 429 and retries dropped connections."""
+    kwargs = {"base_url": config.api_url.rstrip("/") + "/"} if config.api_url else {}
+    client = WebClient(token=config.bot_token, **kwargs)
+    client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=3),
+                                  ConnectionErrorRetryHandler(max_retry_count=2)])
+    return client
+
+
+def question_text(text: str) -> str:
+    return MENTION.sub("", text or "").strip()
+
+
+def create_app(config: SlackConfig, services: Services, client: WebClient | None = None) -> App:
+    app = App(token=config.bot_token, signing_secret=config.signing_secret,
+              client=client or make_client(config))
+
+    @app.middleware
+    def answer_each_event_once(body: dict, next: Callable) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        if event_id and not services.state.first_time(event_id):
+            log.info("event %s already answered; acknowledging the retry", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def guarded(reply: Callable[[str], None], work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("error %s while answering", reference)
+            reply(f"Sorry, something went wrong on my side. If it happens again, quote "
+                  f"reference {reference} to the team that runs me.")
+
+    def answer_in_thread(client: WebClient, channel: str, thread_ts: str, question: str,
+                         history: list[str], user: str | None) -> None:
+        placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                              text="Looking that up in the guidance…")
+
+        def reply(text: str) -> None:
+            client.chat_update(channel=channel, ts=placeholder["ts"], text=text,
+                               blocks=render.message(text)[1])
+
+        def work() -> None:
+            answer = services.answerer.ask(question, history)
+            answer_id = services.state.save_answer(answer, channel, user)
+            text, blocks = render.answer_message(answer, answer_id)
+            client.chat_update(channel=channel, ts=placeholder["ts"], text=text, blocks=blocks)
+
+        guarded(reply, work)
+
+    def thread_history(client: WebClient, event: dict) -> list[str]:
+        """The user turns before this one in the same thread, oldest first."""
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or thread_ts == event.get("ts"):
+            return []
+        replies = client.conversations_replies(channel=event["channel"], ts=thread_ts,
+                                               limit=50)
+        return [question_text(m.get("text", "")) for m in replies.get("messages", [])
+                if not m.get("bot_id") and m.get("ts") != event.get("ts")
+                and float(m.get("ts", 0)) < float(event["ts"])][-5:]
+
+    def from_a_bot(event: dict) -> bool:
+        return bool(event.get("bot_id") or event.get("subtype") == "bot_message")
+
+    @app.event("app_mention")
+    def on_mention(event: dict, client: WebClient) -> None:
+        if from_a_bot(event):
+            return
+        answer_in_thread(client, event["channel"], event.get("thread_ts") or event["ts"],
+                         question_text(event.get("text", "")), thread_history(client, event),
+                         event.get("user"))
+
+    @app.event("message")
+    def on_message(event: dict, client: WebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or from_a_bot(event):
+            return  # channel chatter, edits and deletions, and bots are not questions
+        answer_in_thread(client, event["channel"], event.get("thread_ts") or event["ts"],
+                         question_text(event.get("text", "")), thread_history(client, event),
+                         event.get("user"))
+
+    @app.event("app_home_opened")
+    def on_home(event: dict, client: WebClient) -> None:
+        info = services.answerer.retriever.collection().info
+        documents = json.loads(info.get("documents") or "[]")
+        client.views_publish(user_id=event["user"],
+                             view=render.home_view(documents, info.get("ingested_at", "?")))
+
+    @app.command("/spendbot")
+    def on_command(ack: Callable, command: dict, respond: Callable, client: WebClient) -> None:
+        verb, _, rest = (command.get("text") or "").strip().partition(" ")
+        verb = verb.lower()
+        if verb == "review":
+            ack()
+            metadata = json.dumps({"channel": command["channel_id"]})
+            client.views_open(trigger_id=command["trigger_id"],
+                              view=render.review_modal(rest.strip(), metadata))
+            return
+        if verb != "ask" or not rest.strip():
+            ack(text=render.HELP)
+            return
+        ack(text="Looking that up in the guidance…")
+
+        def reply(text: str) -> None:
+            respond(text=text, response_type="ephemeral", replace_original=True)
+
+        def work() -> None:
+            answer = services.answerer.ask(rest)
+            answer_id = services.state.save_answer(answer, command.get("channel_id"),
+                                                   command.get("user_id"))
+            text, blocks = render.answer_message(answer, answer_id, share=answer.answered)
+            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+        guarded(reply, work)
+
+    @app.action("share_answer")
+    def on_share(ack: Callable, body: dict, action: dict, client: WebClient,
+                 respond: Callable) -> None:
+        ack()
+        payload = services.state.answer(action["value"])
+        if payload is None:
+            respond(text="That answer has expired; please ask again.", replace_original=False)
+            return
+        answer = services.answerer.ask(payload["question"])
+        answer_id = services.state.save_answer(answer, body["channel"]["id"], body["user"]["id"])
+        text, blocks = render.answer_message(answer, answer_id)
+        blocks.insert(0, render.context(f"Shared by <@{body['user']['id']}>: "
+                                        f"“{render.escape(payload['question'])}”"))
+        client.chat_postMessage(channel=body["channel"]["id"], text=text, blocks=blocks)
+        respond(delete_original=True)
+
+    @app.action("feedback_helpful")
+    @app.action("feedback_not_helpful")
+    def on_feedback(ack: Callable, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        helpful = action["action_id"] == "feedback_helpful"
+        channel = (body.get("channel") or {}).get("id")
+        feedback_id = services.state.save_feedback(action["value"], helpful, channel,
+                                                   body["user"]["id"])
+        if not helpful:
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=render.reason_modal(feedback_id))
+        elif channel:
+            client.chat_postEphemeral(channel=channel, user=body["user"]["id"],
+                                      text="Thanks: your feedback is recorded.")
+
+    @app.view("feedback_reason")
+    def on_reason(ack: Callable, view: dict) -> None:
+        ack()
+        reason = view["state"]["values"]["reason"]["text"].get("value") or ""
+        if reason.strip():
+            services.state.add_reason(int(view["private_metadata"]), reason.strip()[:2000])
+
+    @app.shortcut("review_message")
+    def on_shortcut(ack: Callable, shortcut: dict, client: WebClient) -> None:
+        ack()
+        message = shortcut.get("message", {})
+        channel = shortcut["channel"]["id"]
+        thread_ts = message.get("thread_ts") or message.get("ts")
+        text = message.get("text", "")
+        if len(text) <= MODAL_LIMIT:
+            metadata = json.dumps({"channel": channel, "thread_ts": thread_ts})
+            client.views_open(trigger_id=shortcut["trigger_id"],
+                              view=render.review_modal(text, metadata))
+            return
+        # Too long for a modal: review the message as it stands, in its thread.
+        post_review(client, channel, thread_ts, shortcut["user"]["id"], text)
+
+    def post_review(client: WebClient, channel: str, thread_ts: str | None, user: str,
+                    text: str) -> None:
+        def reply(message: str) -> None:
+            if thread_ts:
+                client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message)
+            else:
+                client.chat_postEphemeral(channel=channel, user=user, text=message)
+
+        def work() -> None:
+            try:
+                message, blocks = render.review_message(services.reviewer.review(text))
+            except ProposalError as exc:
+                message, blocks = render.message(str(exc))
+            if thread_ts:
+                client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message,
+                                        blocks=blocks)
+            else:
+                client.chat_postEphemeral(channel=channel, user=user, text=message,
+                                          blocks=blocks)
+
+        guarded(reply, work)
+
+    @app.view("review_submit")
+    def on_review(ack: Callable, body: dict, view: dict, client: WebClient) -> None:
+        text = view["state"]["values"]["proposal"]["text"].get("value") or ""
+        try:
+            check_proposal(text)
+        except ProposalError as exc:
+            ack(response_action="errors", errors={"proposal": str(exc)[:150]})
+            return
+        ack()
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        post_review(client, metadata["channel"], metadata.get("thread_ts"), body["user"]["id"],
+                    text)
+
+    return app
