@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="an earlier question in the conversation (repeatable, oldest first)")
     ask.set_defaults(run=_ask)
 
+    review = commands.add_parser("review", help="review a proposal against the code of practice")
+    review.add_argument("file", help="a .txt, .md, .docx or .pdf file, or - for standard input")
+    review.add_argument("--format", choices=("text", "json"), default="text")
+    review.set_defaults(run=_review)
+
     serve = commands.add_parser("serve", help="run the Slack app over HTTP (gunicorn, $PORT)")
     serve.set_defaults(run=lambda args, settings: _slack("serve"))
     socket = commands.add_parser("socket", help="run the Slack app in Socket Mode")
@@ -156,6 +161,25 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
         for line in failed:
             print(f"under threshold: {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _review(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot import core
+    from bot.render import review_as_text
+    from bot.review import ProposalError, Reviewer, load_criteria, read_proposal
+
+    try:
+        text = read_proposal(args.file)
+        answerer = core.build_answerer(settings, notify=lambda m: print(m, file=sys.stderr))
+        review = Reviewer(answerer.retriever, load_criteria(settings.knowledge_dir)).review(text)
+    except ProposalError as exc:
+        print(f"spendbot review: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(review.to_dict(), ensure_ascii=False) if args.format == "json"
+          else review_as_text(review))
+    return 0
 
 
 def _slack(mode: str) -> int:

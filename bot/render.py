@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.answer import Answer
+from bot.review import Review
 
 
 def as_text(answer: Answer) -> str:
@@ -21,3 +22,31 @@ def as_text(answer: Answer) -> str:
 
 def as_json(answer: Answer) -> str:
     return json.dumps(answer.to_dict(), ensure_ascii=False)
+
+
+STATUS_WORDS = {"at_odds": "AT ODDS", "not_mentioned": "GAP", "addressed": "ADDRESSED"}
+
+
+def review_as_text(review: Review) -> str:
+    lines = [f"Review: {review.summary}", ""]
+    for rule in review.red_lines:
+        verdict = "RED LINE" if rule.verdict == "crosses" else "APPROVAL NEEDED"
+        lines.append(f"{verdict} ({rule.rule}): found {rule.found}; limit {rule.limit}")
+        lines.append(f"  > {rule.evidence}")
+        if rule.citation:
+            lines.append(f"  {rule.citation.title}: “{rule.citation.quote}” {rule.citation.url}")
+        lines.append("")
+    order = {"at_odds": 0, "not_mentioned": 1, "addressed": 2}
+    for finding in sorted(review.criteria, key=lambda f: order[f.status]):
+        lines.append(f"{STATUS_WORDS[finding.status]}: {finding.title}")
+        if finding.evidence:
+            lines.append(f"  > {finding.evidence}")
+        if finding.citation:
+            where = finding.citation.title + (f" — {finding.citation.section}"
+                                              if finding.citation.section else "")
+            lines.append(f"  judged against {where}: “{finding.citation.quote}”")
+            lines.append(f"  {finding.citation.url}")
+        if finding.question:
+            lines.append(f"  Before you submit: {finding.question}")
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -32,7 +32,17 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20}
 YEARS = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")[- ]years?\b", re.I)
 UNTIL = re.compile(r"\b(?:until|to|through|till)\s+(20\d\d)\b", re.I)
-ENGLISH = re.compile(r"\b(the|and|of|to|we|will|is|for|with|this|that|our)\b", re.I)
+MONTHS = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")[- ]months?\b", re.I)
+SAVINGS = re.compile(r"\b(sav(e|es|ed|ing|ings)|cashable|benefits? (of|worth)|return of)\b",
+                     re.I)
+HOSTING = re.compile(r"\b(host\w*|data cent(re|er)s?|co-?location|infrastructure contract)\b")
+AVOIDING = re.compile(r"\b(avoid\w*|prevent\w*|no|without|free of|reduc\w*|minimis\w*|"
+                      r"rather than|instead of)\s+(\w+\s+){0,2}$")
+DEFERRAL = re.compile(r"\b(later|at a later (stage|date)|in (the )?future|to be (decided|"
+                      r"confirmed|agreed)|tbc|tbd|not yet (decided|agreed|known))\b", re.I)
+BULLET_LINE = re.compile(r"^\s*([-*•]|\d+[.)])\s+")
+ENGLISH = re.compile(r"\b(a|an|the|and|or|of|to|in|on|at|by|for|with|from|as|is|are|be|"
+                     r"was|will|would|should|can|has|have|we|our|it|this|that|not|need)\b", re.I)
 
 
 class ProposalError(ValueError):
@@ -113,9 +123,7 @@ class Reviewer:
         return None
 
     def review(self, proposal: str) -> Review:
-        text = check_proposal(proposal)
-        sentences = [s for line in text.splitlines() for s in split_sentences(line.strip())
-                     if s.strip()]
+        sentences = proposal_sentences(check_proposal(proposal))
         findings = [self._judge(criterion, sentences) for criterion in self.criteria]
         red_lines = self._red_lines(sentences)
         counts = {status: sum(f.status == status for f in findings)
@@ -130,7 +138,15 @@ class Reviewer:
     def _judge(self, criterion: Criterion, sentences: list[str]) -> Finding:
         citation = self.cite(criterion.doc_id, criterion.clause)
         for sentence in sentences:
-            if any(phrase.lower() in sentence.lower() for phrase in criterion.against):
+            lower = sentence.lower()
+            for phrase in criterion.against:
+                at = lower.find(phrase.lower())
+                if at < 0:
+                    continue
+                if AVOIDING.search(lower[max(0, at - 30):at]):
+                    # "we will avoid lock-in": the opposite of the problem phrase.
+                    return Finding(criterion.id, criterion.title, "addressed", sentence,
+                                   citation, None)
                 return Finding(criterion.id, criterion.title, "at_odds", sentence, citation,
                                criterion.question)
         for sentence in sentences:
@@ -141,6 +157,9 @@ class Reviewer:
             if NEGATION.search(before) or re.search(r"\b(no|not yet|none)\b.{0,20}$", before):
                 return Finding(criterion.id, criterion.title, "at_odds", sentence, citation,
                                criterion.question)
+            if DEFERRAL.search(sentence):  # "security will be handled later" is a gap
+                return Finding(criterion.id, criterion.title, "not_mentioned", sentence,
+                               citation, criterion.question)
             return Finding(criterion.id, criterion.title, "addressed", sentence, citation, None)
         return Finding(criterion.id, criterion.title, "not_mentioned", None, citation,
                        criterion.question)
@@ -156,16 +175,19 @@ class Reviewer:
         biggest = None
         for sentence in sentences:
             for amount in amounts(sentence):
+                if SAVINGS.search(sentence) and not re.search(r"\bcontract", sentence, re.I):
+                    continue  # money saved or returned is not the value of a contract
                 if amount.value > CONTRACT_LIMIT:
                     found.append(RedLine("contract-value", amount.text, "£100 million",
                                          "crosses", sentence, contract))
                 if biggest is None or amount.value > biggest[0].value:
                     biggest = (amount, sentence)
             lower = sentence.lower()
-            if re.search(r"\bhost", lower):
+            if HOSTING.search(lower):
                 years = hosting_years(sentence)
                 if years is not None and years > HOSTING_YEARS:
-                    found.append(RedLine("hosting-length", f"{years:g} years", "2 years",
+                    found.append(RedLine("hosting-length", f"{years:g} years",
+                                         "2 years",
                                          "crosses", sentence, hosting))
             if re.search(r"\b(automatic(ally)?|auto-?renew\w*|rolling)\b", lower) and \
                     re.search(r"\b(extend|extension|renew)", lower):
@@ -184,6 +206,20 @@ class Reviewer:
         return found
 
 
+def proposal_sentences(text: str) -> list[str]:
+    """Sentences of a pasted proposal: hard-wrapped lines rejoined, list items kept apart."""
+    sentences: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        pieces: list[str] = []
+        for line in paragraph.splitlines():
+            if BULLET_LINE.match(line) or not pieces:
+                pieces.append(BULLET_LINE.sub("", line).strip())
+            else:
+                pieces[-1] = f"{pieces[-1]} {line.strip()}"
+        sentences += [s for piece in pieces for s in split_sentences(piece) if s.strip()]
+    return sentences
+
+
 def hosting_years(sentence: str, this_year: int | None = None) -> float | None:
     """The longest duration a sentence states, in years ("five-year", "until 2031")."""
     import datetime
@@ -192,6 +228,8 @@ def hosting_years(sentence: str, this_year: int | None = None) -> float | None:
     values = [float(NUMBER_WORDS.get(m.group(1).lower(), m.group(1)))
               for m in YEARS.finditer(sentence)]
     values += [float(int(m.group(1)) - this_year) for m in UNTIL.finditer(sentence)]
+    values += [float(NUMBER_WORDS.get(m.group(1).lower(), m.group(1))) / 12
+               for m in MONTHS.finditer(sentence)]
     return max(values) if values else None
 
 
@@ -205,7 +243,43 @@ def check_proposal(proposal: str) -> str:
                             f"{MAX_PROPOSAL_CHARS:,}. Please send the summary or the relevant "
                             "sections.")
     words = re.findall(r"[^\W\d_]+", text)
-    if len(words) >= 8 and len(ENGLISH.findall(text)) < len(words) * 0.05:
+    if len(words) >= 12 and len(ENGLISH.findall(text)) < len(words) * 0.08:
         raise ProposalError("The proposal does not look like English, and the guidance I "
                             "review against is in English. Please send an English version.")
     return text
+
+
+def read_proposal(path: str) -> str:
+    """The text of a proposal file (.txt, .md, .docx, .pdf), or of standard input for "-"."""
+    import sys
+    import zipfile
+    from xml.etree import ElementTree
+
+    if path == "-":
+        return sys.stdin.read()
+    file = Path(path)
+    try:
+        suffix = file.suffix.lower()
+        if suffix == ".docx":
+            with zipfile.ZipFile(file) as archive:
+                root = ElementTree.fromstring(archive.read("word/document.xml"))
+            w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+            return "\n".join("".join(t.text or "" for t in p.iter(f"{w}t"))
+                             for p in root.iter(f"{w}p"))
+        if suffix == ".pdf":
+            from pypdf import PdfReader
+
+            return "\n".join(page.extract_text() or "" for page in PdfReader(str(file)).pages)
+        if suffix in (".txt", ".md", ".markdown", ""):
+            data = file.read_bytes()
+            if b"\x00" in data[:4096]:
+                raise ProposalError(f"{file.name} looks like a binary file, not text.")
+            return data.decode("utf-8-sig", errors="replace")
+    except ProposalError:
+        raise
+    except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        raise ProposalError(f"Cannot read {file.name}: {exc.__class__.__name__}: {exc}") from exc
+    except Exception as exc:  # a broken PDF raises many kinds of error
+        raise ProposalError(f"Cannot read {file.name}: it is not a readable "
+                            f"{file.suffix or 'text'} file.") from exc
+    raise ProposalError(f"Cannot review {file.suffix} files: use .txt, .md, .docx or .pdf.")
