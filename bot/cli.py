@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     _quiet_libraries(args.verbose)
-    settings = Settings.load(args.knowledge, args.store)
+    settings = Settings.load(args.knowledge, args.store, args.chroma_url)
     return args.run(args, settings)
 
 
@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="knowledge folder (default: $SPENDBOT_KNOWLEDGE or the bundled one)")
     parser.add_argument("--store", metavar="DIR",
                         help="index location (default: $SPENDBOT_STORE or your data folder)")
+    parser.add_argument("--chroma-url", metavar="URL",
+                        help="use Chroma's server at URL (default: $SPENDBOT_CHROMA_URL, or the "
+                             "embedded store)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 

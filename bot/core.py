@@ -16,8 +16,9 @@ from ingest.embedding import MiniLMEmbeddings
 from ingest.pipeline import IngestReport, ProgressFactory, run_ingest
 
 
-def open_store(settings: Settings):
-    return store.open_client(store.StoreLocation(settings.store_dir))
+def open_store(settings: Settings) -> store.Store:
+    return store.open_store(store.StoreLocation(settings.store_dir, settings.chroma_url,
+                                                settings.namespace))
 
 
 def ingest(settings: Settings, progress: ProgressFactory | None = None,
@@ -30,11 +31,12 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
                    embedder: MiniLMEmbeddings | None = None, retrieval: str = "hybrid",
                    min_relevance: float | None = None) -> Answerer:
     """An answerer over the store, ingesting the knowledge folder first if there is no index."""
-    client = open_store(settings)
+    target = open_store(settings)
     embedder = embedder or MiniLMEmbeddings()
-    if store.active_collection(client) is None:
-        notify(f"No index yet in {settings.store_dir}: ingesting {settings.knowledge_dir} first.")
-        report = run_ingest(settings.knowledge_dir, client, embedder)
+    if target.active_collection() is None:
+        where = settings.chroma_url or settings.store_dir
+        notify(f"No index yet in {where}: ingesting {settings.knowledge_dir} first.")
+        report = run_ingest(settings.knowledge_dir, target, embedder)
         notify(f"Ingested {report.summary()}.")
-    retriever = GuidanceRetriever(client=client, embeddings=embedder, mode=retrieval)
+    retriever = GuidanceRetriever(store=target, embeddings=embedder, mode=retrieval)
     return Answerer(retriever, MIN_RELEVANCE if min_relevance is None else min_relevance)

@@ -22,7 +22,6 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from bot.lexical import LexicalIndex
-from ingest import store
 
 DENSE_CANDIDATES = 20
 LEXICAL_CANDIDATES = 10
@@ -74,7 +73,7 @@ class _Loaded:
 
 
 class GuidanceRetriever(BaseRetriever):
-    client: Any
+    store: Any  # ingest.store.Store
     embeddings: Embeddings
     k: int = 8
     mode: str = "hybrid"  # "dense": Chroma similarity alone, for comparison in `spendbot eval`
@@ -83,7 +82,7 @@ class GuidanceRetriever(BaseRetriever):
     _loaded: _Loaded | None = PrivateAttr(default=None)
 
     def collection(self) -> _Loaded:
-        name = store.active_name(self.client)
+        name = self.store.active_name()
         if not name:
             raise NoIndexError("the guidance has not been ingested yet")
         if self._loaded is None or self._loaded.name != name:
@@ -91,7 +90,7 @@ class GuidanceRetriever(BaseRetriever):
         return self._loaded
 
     def _load(self, name: str) -> _Loaded:
-        collection = self.client.get_collection(name, embedding_function=None)
+        collection = self.store.get_collection(name)
         ids, texts, metas, vectors = [], [], [], []
         offset = 0
         while True:
@@ -109,7 +108,7 @@ class GuidanceRetriever(BaseRetriever):
         # Readers name documents by title and year ("the 2005 strategy"), so both count.
         searchable = [f"{m.get('title', '')} {m.get('date_label', '')} {m.get('section', '')} {t}"
                       for t, m in zip(texts, metas, strict=True)]
-        chroma = Chroma(client=self.client, collection_name=name,
+        chroma = Chroma(client=self.store.client, collection_name=name,
                         embedding_function=self.embeddings, create_collection_if_not_exists=False)
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
         places: dict[tuple[str, str, str], list[int]] = {}

@@ -122,14 +122,14 @@ def load_chunks(knowledge_dir: Path, report: IngestReport) -> tuple[list[Chunk],
     return chunks, manifest
 
 
-def run_ingest(knowledge_dir: Path, client, embedder: Embeddings,
+def run_ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
                progress: ProgressFactory | None = None) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     chunks, manifest = load_chunks(knowledge_dir, report)
     failed_files = {name for name, _ in report.failed}
     glossary = json.dumps(manifest.glossary, sort_keys=True)
-    previous = store.active_collection(client)
+    previous = target.active_collection()
     old = _read_all(previous) if previous is not None else _Stored([], [], [], [])
     model = getattr(embedder, "name", type(embedder).__name__)
     reusable = previous is not None and previous.metadata.get("model") == model
@@ -175,23 +175,23 @@ def run_ingest(knowledge_dir: Path, client, embedder: Embeddings,
         bar.close()
 
     documents = _documents_summary(chunks, old, kept)
-    target = store.create_collection(client, {
+    collection = target.create_collection({
         "model": model, "fingerprint": fingerprint, "chunks": report.chunks,
         "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "documents": json.dumps(documents, ensure_ascii=False), "glossary": glossary,
     })
     rows = [(c.id, vectors[c.id], c.metadata, c.text) for c in chunks]
     rows += [(old.ids[i], old.embeddings[i], old.metadatas[i], old.documents[i]) for i in kept]
-    limit = max(1, min(client.get_max_batch_size(), 2000))
+    limit = max(1, min(target.max_batch_size(), 2000))
     for batch in _batches(rows, limit):
         ids, embeddings, metadatas, texts = zip(*batch, strict=True)
-        target.add(ids=list(ids), embeddings=list(embeddings), metadatas=list(metadatas),
-                   documents=list(texts))
-    if target.count() != len(rows):
-        raise IngestError(f"wrote {target.count()} chunks but expected {len(rows)}")
-    store.switch_to(client, target)
-    store.remove_stale(client, keep=target.name)
-    report.collection, report.switched = target.name, True
+        collection.add(ids=list(ids), embeddings=list(embeddings), metadatas=list(metadatas),
+                       documents=list(texts))
+    if collection.count() != len(rows):
+        raise IngestError(f"wrote {collection.count()} chunks but expected {len(rows)}")
+    target.switch_to(collection)
+    target.remove_stale(keep=collection.name)
+    report.collection, report.switched = collection.name, True
     report.seconds = time.perf_counter() - started
     return report
 

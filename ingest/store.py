@@ -4,6 +4,10 @@ Each ingest that changes anything builds a complete new collection and then move
 pointer, one metadata update, so readers see either the old index or the new one and a
 run that dies part-way leaves the old one serving. Collections are never given Chroma's
 default embedding function (it downloads a model): vectors always come from our embedder.
+
+The store is Chroma embedded on disk by default, or Chroma's own server (`chroma run`) when
+a URL is configured. Collection names carry a namespace, so several stores (a test suite, or
+two departments' bots) can share one server.
 """
 
 from __future__ import annotations
@@ -13,19 +17,21 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from ingest.embedding import offline_environment
 
-POINTER = "spendbot-pointer"
-PREFIX = "spendbot-chunks-"
+DEFAULT_NAMESPACE = "spendbot-"
 
 
 @dataclass(frozen=True)
 class StoreLocation:
     path: Path
+    url: str | None = None  # e.g. http://127.0.0.1:8000 for `chroma run`
+    namespace: str = DEFAULT_NAMESPACE
 
     def describe(self) -> str:
-        return str(self.path)
+        return self.url or str(self.path)
 
 
 @functools.cache
@@ -37,48 +43,80 @@ def _persistent_client(path: str):
     return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
 
 
-def open_client(location: StoreLocation):
+@functools.cache
+def _http_client(url: str):
+    offline_environment()
+    import chromadb
+    from chromadb.config import Settings
+
+    parts = urlparse(url)
+    return chromadb.HttpClient(host=parts.hostname or "127.0.0.1",
+                               port=parts.port or (443 if parts.scheme == "https" else 8000),
+                               ssl=parts.scheme == "https",
+                               settings=Settings(anonymized_telemetry=False))
+
+
+@dataclass
+class Store:
+    client: object
+    namespace: str = DEFAULT_NAMESPACE
+
+    @property
+    def pointer_name(self) -> str:
+        return f"{self.namespace}pointer"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.namespace}chunks-"
+
+    def _pointer(self):
+        return self.client.get_or_create_collection(self.pointer_name, embedding_function=None,
+                                                    metadata={"active": ""})
+
+    def active_name(self) -> str | None:
+        return self._pointer().metadata.get("active") or None
+
+    def active_collection(self):
+        """The collection answering questions now, or None before the first ingest."""
+        name = self.active_name()
+        if not name:
+            return None
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception:  # the pointer names a collection that is gone: treat as no index
+            return None
+
+    def get_collection(self, name: str):
+        return self.client.get_collection(name, embedding_function=None)
+
+    def create_collection(self, metadata: dict):
+        name = f"{self.prefix}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-" \
+               f"{secrets.token_hex(3)}"
+        return self.client.create_collection(name, embedding_function=None,
+                                             metadata={"hnsw:space": "cosine", **metadata})
+
+    def switch_to(self, collection) -> None:
+        self._pointer().modify(metadata={"active": collection.name})
+
+    def collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+    def remove_stale(self, keep: str) -> list[str]:
+        """Delete the collections of earlier runs (and of runs that died part-way)."""
+        removed = []
+        for name in self.collection_names():
+            if name.startswith(self.prefix) and name != keep:
+                self.client.delete_collection(name)
+                removed.append(name)
+        return removed
+
+    def max_batch_size(self) -> int:
+        return self.client.get_max_batch_size()
+
+
+def open_store(location: StoreLocation) -> Store:
     """One client per store for the whole process: Chroma refuses a second with other settings."""
+    if location.url:
+        return Store(_http_client(location.url.rstrip("/")), location.namespace)
     location.path.mkdir(parents=True, exist_ok=True)
-    return _persistent_client(str(location.path.resolve()))
-
-
-def _pointer(client):
-    return client.get_or_create_collection(POINTER, embedding_function=None,
-                                           metadata={"active": ""})
-
-
-def active_name(client) -> str | None:
-    return _pointer(client).metadata.get("active") or None
-
-
-def active_collection(client):
-    """The collection answering questions now, or None before the first ingest."""
-    name = active_name(client)
-    if not name:
-        return None
-    try:
-        return client.get_collection(name, embedding_function=None)
-    except Exception:  # the pointer names a collection that is gone: treat as no index
-        return None
-
-
-def create_collection(client, metadata: dict):
-    name = f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
-    return client.create_collection(name, embedding_function=None,
-                                    metadata={"hnsw:space": "cosine", **metadata})
-
-
-def switch_to(client, collection) -> None:
-    _pointer(client).modify(metadata={"active": collection.name})
-
-
-def remove_stale(client, keep: str) -> list[str]:
-    """Delete the collections of earlier runs (and of runs that died part-way)."""
-    removed = []
-    for collection in client.list_collections():
-        name = collection if isinstance(collection, str) else collection.name
-        if name.startswith(PREFIX) and name != keep:
-            client.delete_collection(name)
-            removed.append(name)
-    return removed
+    return Store(_persistent_client(str(location.path.resolve())), location.namespace)

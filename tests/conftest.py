@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -53,8 +59,40 @@ def knowledge(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def settings(tmp_path: Path, knowledge: Path) -> Settings:
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory):
+    """Chroma's own server (`chroma run`) on loopback, for the store tests' second backend."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    log = (tmp_path_factory.mktemp("chroma-log") / "chroma.log").open("w")
+    process = subprocess.Popen([chroma, "run", "--path", str(tmp_path_factory.mktemp("chroma")),
+                                "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError(f"chroma run did not start; see {log.name}") from None
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def settings(request, tmp_path: Path, knowledge: Path) -> Settings:
+    """A private store, once embedded on disk and once on Chroma's server."""
+    if request.param == "server":
+        return Settings(knowledge_dir=knowledge, store_dir=tmp_path / "store",
+                        chroma_url=request.getfixturevalue("chroma_server"),
+                        namespace=f"t{uuid.uuid4().hex[:10]}-")
     return Settings(knowledge_dir=knowledge, store_dir=tmp_path / "store")
 
 

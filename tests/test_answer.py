@@ -85,9 +85,8 @@ def test_words_the_guidance_never_uses_are_pointed_out(answerer) -> None:
 
 def test_quotes_are_verbatim_slices_of_stored_chunks(answerer, corpus_settings) -> None:
     from bot import core
-    from ingest import store
 
-    stored = store.active_collection(core.open_store(corpus_settings)).get()
+    stored = core.open_store(corpus_settings).active_collection().get()
     texts = stored["documents"]
     for question in ("What does a chief technology officer do?", "What are the red lines?",
                      "What three transformations did the 2005 strategy call for?",

@@ -46,9 +46,8 @@ def test_golden_rates(results) -> None:
 def test_every_golden_answer_is_grounded(results, corpus_settings) -> None:
     """Every quoted line is verbatim in a stored chunk of the document it is attributed to."""
     from bot import core
-    from ingest import store
 
-    stored = store.active_collection(core.open_store(corpus_settings)).get()
+    stored = core.open_store(corpus_settings).active_collection().get()
     by_doc: dict[str, list[str]] = {}
     for text, meta in zip(stored["documents"], stored["metadatas"], strict=True):
         by_doc.setdefault(meta["doc_id"], []).append(text)

@@ -10,13 +10,12 @@ from pdfs import make_pdf
 
 from bot import core
 from bot.config import Settings
-from ingest import store
 from ingest.pipeline import IngestError, run_ingest
 
 
 def stored(settings: Settings) -> dict[str, dict]:
     """Chunk id -> metadata (with its text) of the collection serving answers now."""
-    collection = store.active_collection(core.open_store(settings))
+    collection = core.open_store(settings).active_collection()
     got = collection.get(include=["metadatas", "documents"])
     return {id_: {**meta, "text": text}
             for id_, meta, text in zip(got["ids"], got["metadatas"], got["documents"],
@@ -110,8 +109,8 @@ def test_a_file_that_becomes_unreadable_keeps_its_last_good_version(settings, em
 
 def test_failure_part_way_leaves_the_previous_index_answering(settings, embedder) -> None:
     ingest(settings, embedder)
-    client = core.open_store(settings)
-    serving = store.active_name(client)
+    target = core.open_store(settings)
+    serving = target.active_name()
     page = settings.knowledge_dir / "transformational-government-2005.txt"
     page.write_text(page.read_text(encoding="utf-8").replace("£14 billion", "£15 billion"),
                     encoding="utf-8")
@@ -123,7 +122,7 @@ def test_failure_part_way_leaves_the_previous_index_answering(settings, embedder
     failing = CountingEmbeddings(embedder, fail_after=64)  # fails on the second batch
     with pytest.raises(RuntimeError, match="injected"):
         ingest(settings, failing)
-    assert store.active_name(client) == serving
+    assert target.active_name() == serving
     answer = core.build_answerer(settings, embedder=embedder).ask(
         "How much does the UK public sector spend on IT each year?")
     assert answer.answered and any("£14 billion" in q for c in answer.citations
@@ -131,18 +130,18 @@ def test_failure_part_way_leaves_the_previous_index_answering(settings, embedder
     # The next good run switches over and clears away what the failed run left behind.
     report = ingest(settings, embedder)
     assert report.switched
-    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
-    assert [n for n in names if n.startswith(store.PREFIX)] == [report.collection]
+    assert [n for n in target.collection_names() if n.startswith(target.prefix)] == [
+        report.collection]
 
 
 def test_nothing_ingestable_keeps_the_old_index(settings, embedder, tmp_path: Path) -> None:
     ingest(settings, embedder)
-    serving = store.active_name(core.open_store(settings))
+    serving = core.open_store(settings).active_name()
     empty = tmp_path / "empty-knowledge"
     empty.mkdir()
     with pytest.raises(IngestError, match="nothing could be ingested"):
         run_ingest(empty, core.open_store(settings), embedder)
-    assert store.active_name(core.open_store(settings)) == serving
+    assert core.open_store(settings).active_name() == serving
 
 
 def test_new_documents_without_manifest_entries(settings, embedder) -> None:
