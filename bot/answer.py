@@ -19,6 +19,8 @@ from enum import StrEnum
 from urllib.parse import quote as url_quote
 
 from bot.lexical import LexicalIndex, term_set, terms
+from bot.privacy import redact, without_placeholders
+from bot.privacy import warning as privacy_warning
 from bot.retrieval import GuidanceRetriever, Passage
 from ingest.chunking import ITEM_MARK, section_label
 from ingest.sentences import sentence_spans
@@ -88,6 +90,7 @@ class Answer:
     unknown_terms: list[str] = field(default_factory=list)
     retrieved: list[Passage] = field(default_factory=list, repr=False)  # for evaluation
     missing_subjects: list[str] = field(default_factory=list)  # named things never mentioned
+    removed: list[str] = field(default_factory=list)  # kinds of personal data taken out
     searched_for: str = ""  # the question as retrieval saw it (with follow-up context)
 
     @property
@@ -98,7 +101,8 @@ class Answer:
         return {"question": self.question, "status": str(self.status),
                 "answered": self.answered, "answer": self.text,
                 "citations": [_public(c) for c in self.citations],
-                "suggestions": self.suggestions, "unknown_terms": self.unknown_terms}
+                "suggestions": self.suggestions, "unknown_terms": self.unknown_terms,
+                "personal_data_removed": self.removed}
 
 
 @dataclass(frozen=True)
@@ -118,12 +122,21 @@ class Answerer:
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer one question; `history` holds the user's earlier turns (e.g. a Slack thread)."""
-        text = normalise_question(question)
+        text, removed = redact(normalise_question(question))
+        answer = self._answer(text, history)
+        if removed:
+            answer.removed = removed
+            answer.text = f"{privacy_warning(removed)}\n\n{answer.text}"
+        return answer
+
+    def _answer(self, text: str, history: Sequence[str]) -> Answer:
         if not re.search(r"\w", text):
             return Answer(text, Status.EMPTY, MESSAGES[Status.EMPTY])
         if len(text) > MAX_QUESTION_CHARS:
             return Answer(text[:200], Status.TOO_LONG, MESSAGES[Status.TOO_LONG])
-        search = with_context(text, [normalise_question(turn) for turn in history])
+        search = with_context(without_placeholders(text),
+                              [without_placeholders(redact(normalise_question(turn))[0])
+                               for turn in history])
         passages = self.retriever.passages(search)
         answer = self._compose(text, search, passages)
         answer.retrieved, answer.searched_for = passages, search
@@ -134,7 +147,7 @@ class Answerer:
         supported = supporting_passages(passages, self.min_relevance)
         if not supported:
             return not_covered(text, passages)
-        missing = lexical.unknown_subjects(text)
+        missing = lexical.unknown_subjects(without_placeholders(text))
         if missing:
             return not_covered(text, passages, missing)
         query = lexical.query_terms(search)
@@ -147,7 +160,7 @@ class Answerer:
             return not_covered(text, passages)
         for n, citation in enumerate(citations, start=1):
             citation.n = n
-        unknown = lexical.unknown(text)
+        unknown = lexical.unknown(without_placeholders(text))
         return Answer(text, Status.ANSWERED, compose(citations, unknown), citations,
                       unknown_terms=unknown)
 

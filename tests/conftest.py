@@ -108,3 +108,29 @@ def corpus_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Setti
 @pytest.fixture(scope="session")
 def answerer(corpus_settings: Settings, embedder):
     return core.build_answerer(corpus_settings, embedder=embedder)
+
+
+@pytest.fixture
+def fake():
+    """A recording fake of Slack's Web API on loopback."""
+    from fakeslack import FakeSlack
+
+    server = FakeSlack()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def state(tmp_path: Path):
+    from bot.state import State
+
+    return State(tmp_path / "state.sqlite3")
+
+
+@pytest.fixture
+def services(answerer, corpus_settings: Settings, state):
+    from bot.review import Reviewer, load_criteria
+    from bot.slack.app import Services
+
+    reviewer = Reviewer(answerer.retriever, load_criteria(corpus_settings.knowledge_dir))
+    return Services(answerer, reviewer, state)

@@ -25,32 +25,12 @@ from fakeslack import (
 )
 from werkzeug.serving import make_server
 
-from bot.review import Reviewer, load_criteria
 from bot.slack.app import Services, SlackConfig, make_client
 from bot.slack.web import GUNICORN, create_web_app
-from bot.state import State
 
 REPO = Path(__file__).resolve().parents[1]
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture
-def fake():
-    server = FakeSlack()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def state(tmp_path) -> State:
-    return State(tmp_path / "state.sqlite3")
-
-
-@pytest.fixture
-def services(answerer, corpus_settings, state) -> Services:
-    reviewer = Reviewer(answerer.retriever, load_criteria(corpus_settings.knowledge_dir))
-    return Services(answerer, reviewer, state)
 
 
 def serve(fake: FakeSlack, services: Services) -> tuple[str, object]:

@@ -56,13 +56,16 @@ def answer_message(answer: Answer, answer_id: str | None = None,
                    share: bool = False) -> tuple[str, list[dict]]:
     """(text, blocks) for an answer; `share` adds a button to post an ephemeral answer."""
     blocks: list[dict] = []
+    if answer.removed:
+        blocks.append(context(":warning: " + escape(answer.text.split("\n\n", 1)[0])))
+    body = answer.text.split("\n\n", 1)[1] if answer.removed else answer.text
     if not answer.answered:
-        lines = [escape(answer.text.splitlines()[0])]
+        lines = [escape(body.splitlines()[0])]
         if answer.suggestions:
             lines.append("The closest documents I hold are:")
             lines += [f"• {link(s['url'], s['title'])}" for s in answer.suggestions]
         blocks.append(section("\n".join(lines)))
-        text = escape(answer.text.splitlines()[0])
+        text = escape(body.splitlines()[0])
     else:
         for c in answer.citations:
             title = f"[{c.n}] {c.title}" + (f" — {c.section}" if c.section else "")
