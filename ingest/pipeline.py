@@ -124,6 +124,15 @@ def load_chunks(knowledge_dir: Path, report: IngestReport) -> tuple[list[Chunk],
 
 def run_ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
                progress: ProgressFactory | None = None) -> IngestReport:
+    try:
+        with target.ingest_lock():
+            return _ingest(knowledge_dir, target, embedder, progress)
+    except store.IngestLocked as exc:
+        raise IngestError(str(exc)) from exc
+
+
+def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
+            progress: ProgressFactory | None) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     chunks, manifest = load_chunks(knowledge_dir, report)

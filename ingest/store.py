@@ -13,8 +13,12 @@ two departments' bots) can share one server.
 from __future__ import annotations
 
 import functools
+import os
 import secrets
+import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,6 +26,11 @@ from urllib.parse import urlparse
 from ingest.embedding import offline_environment
 
 DEFAULT_NAMESPACE = "spendbot-"
+STALE_LOCK_SECONDS = 6 * 3600
+
+
+class IngestLocked(RuntimeError):
+    """Another ingest holds the store; the message says which and since when."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,58 @@ class Store:
 
     def max_batch_size(self) -> int:
         return self.client.get_max_batch_size()
+
+    @contextmanager
+    def ingest_lock(self) -> Iterator[None]:
+        """One ingest at a time per store, across processes and machines.
+
+        The lock is a marker collection naming the holder. A lock whose holder has died (same
+        host, process gone) or that is older than six hours is taken over.
+        """
+        name = f"{self.namespace}ingest-lock"
+        mine = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+        try:
+            self.client.create_collection(name, embedding_function=None, metadata=mine)
+        except Exception:
+            holder = self._lock_holder(name)
+            if holder is not None and not _stale(holder):
+                minutes = (time.time() - holder.get("started", time.time())) / 60
+                raise IngestLocked(
+                    f"another ingest is running (process {holder.get('pid')} on "
+                    f"{holder.get('host')}, started {minutes:.0f} min ago); try again when it "
+                    "finishes") from None
+            self._drop(name)
+            self.client.create_collection(name, embedding_function=None, metadata=mine)
+        try:
+            yield
+        finally:
+            self._drop(name)
+
+    def _lock_holder(self, name: str) -> dict | None:
+        try:
+            return dict(self.client.get_collection(name, embedding_function=None).metadata or {})
+        except Exception:
+            return None
+
+    def _drop(self, name: str) -> None:
+        try:
+            self.client.delete_collection(name)
+        except Exception:
+            pass
+
+
+def _stale(holder: dict) -> bool:
+    if time.time() - float(holder.get("started", 0)) > STALE_LOCK_SECONDS:
+        return True
+    if holder.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(int(holder.get("pid", 0)), 0)
+    except ProcessLookupError:
+        return True  # the process that took it has died
+    except (PermissionError, ValueError):
+        return False
+    return False
 
 
 def open_store(location: StoreLocation) -> Store:

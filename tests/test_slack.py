@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -284,6 +285,18 @@ def test_the_procfile_web_process_serves_signed_events(fake, corpus_settings) ->
         status, _, seconds = post(url, event(mention("What are the red lines?")), JSON)
         assert status == 200 and seconds < 3
         assert "£100 million" in blocks_text(fake.wait_for("chat.update")[0]["blocks"])
+        # Two workers behind one URL get the same event and its retries at once: one answer.
+        body = event(mention("Who does the service manager report to?", ts="1700000040.1"),
+                     event_id="Ev0TWOWORKERS")
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(lambda n: post(url, body, JSON, headers=retry if n else {})[0],
+                                     range(6)))
+        assert statuses == [200] * 6
+        fake.wait_for("chat.update", count=2)
+        time.sleep(1.5)
+        assert len([c for c in fake.called("chat.postMessage")
+                    if c.get("thread_ts") == "1700000040.1"]) == 1
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=30)
