@@ -94,6 +94,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     for name, reason in report.failed:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     print(f"Ingested {report.summary()}.")
+    try:
+        core.open_state(settings).record_ingest(report)
+    except Exception as exc:  # the index is built; a missing record is only a warning
+        print(f"warning: could not record this run in the state database: {exc}",
+              file=sys.stderr)
     if report.failed:
         print(f"{len(report.failed)} file(s) skipped; any earlier version of them is still "
               "indexed.", file=sys.stderr)

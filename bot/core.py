@@ -16,6 +16,18 @@ from ingest.embedding import MiniLMEmbeddings
 from ingest.pipeline import IngestReport, ProgressFactory, run_ingest
 
 
+def open_state(settings: Settings):
+    """The shared state database: $SPENDBOT_DATABASE_URL, or SQLite beside the store."""
+    import os
+    from pathlib import Path
+
+    from bot.state import State, database_url
+
+    default = Path(os.environ.get("SPENDBOT_STATE") or settings.store_dir.parent /
+                   "state.sqlite3")
+    return State(database_url(default))
+
+
 def open_store(settings: Settings) -> store.Store:
     return store.open_store(store.StoreLocation(settings.store_dir, settings.chroma_url,
                                                 settings.namespace))

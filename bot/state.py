@@ -1,85 +1,154 @@
-"""What the Slack app remembers: events already answered, answers given, feedback on them.
+"""What the app remembers: events answered, questions asked, answers given, feedback, ingest runs.
 
-SQLite in WAL mode, so several web processes on one host share it safely: Slack retries an
-event it thinks was acked late, and whichever process sees an `event_id` first answers it.
+SQL through SQLAlchemy Core: a SQLite file by default, PostgreSQL when
+`SPENDBOT_DATABASE_URL` names one, so several web processes on several hosts share it. Slack
+retries an event it thinks was acked late: whichever process inserts its `event_id` first
+answers it; the primary key makes that safe under concurrent writers. The schema is created
+on start.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 import uuid
 from pathlib import Path
 
-SCHEMA = """
-create table if not exists seen_events (event_id text primary key, seen_at real not null);
-create table if not exists answers (
-    id text primary key, question text not null, answer text not null, status text not null,
-    chunk_ids text not null, payload text not null, channel text, user_id text,
-    created_at real not null);
-create table if not exists feedback (
-    id integer primary key autoincrement, answer_id text not null, helpful integer not null,
-    reason text, question text not null, answer text not null, chunk_ids text not null,
-    channel text, user_id text, created_at real not null);
-"""
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+metadata = MetaData()
+seen_events = Table("seen_events", metadata,
+                    Column("event_id", String(64), primary_key=True),
+                    Column("seen_at", Float, nullable=False))
+answers = Table("answers", metadata,
+                Column("id", String(32), primary_key=True),
+                Column("question", Text, nullable=False),  # personal data already removed
+                Column("answer", Text, nullable=False),
+                Column("status", String(32), nullable=False),
+                Column("chunk_ids", Text, nullable=False),
+                Column("payload", Text, nullable=False),
+                Column("channel", String(64)), Column("user_id", String(64)),
+                Column("latency_ms", Float), Column("created_at", Float, nullable=False))
+feedback = Table("feedback", metadata,
+                 Column("id", Integer, primary_key=True, autoincrement=True),
+                 Column("answer_id", String(32), nullable=False),
+                 Column("helpful", Integer, nullable=False), Column("reason", Text),
+                 Column("question", Text, nullable=False), Column("answer", Text, nullable=False),
+                 Column("chunk_ids", Text, nullable=False), Column("channel", String(64)),
+                 Column("user_id", String(64)), Column("created_at", Float, nullable=False))
+ingest_runs = Table("ingest_runs", metadata,
+                    Column("id", Integer, primary_key=True, autoincrement=True),
+                    Column("finished_at", Float, nullable=False),
+                    Column("collection", String(128)), Column("summary", Text, nullable=False),
+                    Column("failed", Text, nullable=False))
+
+
+def database_url(path: Path | None = None) -> str:
+    import os
+
+    return os.environ.get("SPENDBOT_DATABASE_URL") or f"sqlite:///{path}"
 
 
 class State:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._local = threading.local()
-        with self._db() as db:
-            db.executescript(SCHEMA)
+    def __init__(self, url_or_path: str | Path) -> None:
+        url = str(url_or_path)
+        if "://" not in url:
+            Path(url).parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{url}"
+        sqlite = url.startswith("sqlite")
+        self.engine = create_engine(url, pool_pre_ping=True, future=True,
+                                    connect_args={"timeout": 30} if sqlite else {})
+        if sqlite:
+            @event.listens_for(self.engine, "connect")
+            def _wal(connection, _record) -> None:
+                connection.execute("pragma journal_mode=wal")
+                connection.execute("pragma busy_timeout=30000")
+        self._create_schema()
 
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("pragma journal_mode=wal")
-            db.execute("pragma busy_timeout=30000")
-            self._local.db = db
-        return db
+    def _create_schema(self) -> None:
+        """Create missing tables; processes starting together may race, so look again."""
+        for attempt in range(5):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))  # another process is creating them
 
     def first_time(self, event_id: str) -> bool:
         """True once per event id, across every process sharing this database."""
-        cursor = self._db().execute(
-            "insert or ignore into seen_events (event_id, seen_at) values (?, ?)",
-            (event_id, time.time()))
-        return cursor.rowcount == 1
+        try:
+            with self.engine.begin() as db:
+                db.execute(insert(seen_events).values(event_id=event_id, seen_at=time.time()))
+            return True
+        except IntegrityError:
+            return False
 
-    def save_answer(self, answer, channel: str | None, user: str | None) -> str:
+    def save_answer(self, answer, channel: str | None, user: str | None,
+                    latency_ms: float | None = None) -> str:
         answer_id = uuid.uuid4().hex[:16]
-        chunk_ids = [c.chunk_id for c in answer.citations]
-        self._db().execute(
-            "insert into answers values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (answer_id, answer.question, answer.text, str(answer.status), json.dumps(chunk_ids),
-             json.dumps(answer.to_dict(), ensure_ascii=False), channel, user, time.time()))
+        with self.engine.begin() as db:
+            db.execute(insert(answers).values(
+                id=answer_id, question=answer.question, answer=answer.text,
+                status=str(answer.status),
+                chunk_ids=json.dumps([c.chunk_id for c in answer.citations]),
+                payload=json.dumps(answer.to_dict(), ensure_ascii=False), channel=channel,
+                user_id=user, latency_ms=latency_ms, created_at=time.time()))
         return answer_id
 
     def answer(self, answer_id: str) -> dict | None:
-        row = self._db().execute("select payload from answers where id = ?",
-                                 (answer_id,)).fetchone()
+        with self.engine.connect() as db:
+            row = db.execute(select(answers.c.payload).where(answers.c.id == answer_id)).first()
         return json.loads(row[0]) if row else None
+
+    def questions(self) -> list[dict]:
+        with self.engine.connect() as db:
+            return [dict(row._mapping) for row in
+                    db.execute(select(answers).order_by(answers.c.created_at))]
 
     def save_feedback(self, answer_id: str, helpful: bool, channel: str | None,
                       user: str | None, reason: str | None = None) -> int:
-        row = self._db().execute("select question, answer, chunk_ids from answers where id = ?",
-                                 (answer_id,)).fetchone()
-        question, text, chunk_ids = row if row else ("", "", "[]")
-        cursor = self._db().execute(
-            "insert into feedback (answer_id, helpful, reason, question, answer, chunk_ids, "
-            "channel, user_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (answer_id, int(helpful), reason, question, text, chunk_ids, channel, user,
-             time.time()))
-        return int(cursor.lastrowid)
+        with self.engine.begin() as db:
+            row = db.execute(select(answers.c.question, answers.c.answer, answers.c.chunk_ids)
+                             .where(answers.c.id == answer_id)).first()
+            question, text, chunk_ids = row if row else ("", "", "[]")
+            result = db.execute(insert(feedback).values(
+                answer_id=answer_id, helpful=int(helpful), reason=reason, question=question,
+                answer=text, chunk_ids=chunk_ids, channel=channel, user_id=user,
+                created_at=time.time()))
+            return int(result.inserted_primary_key[0])
 
     def add_reason(self, feedback_id: int, reason: str) -> None:
-        self._db().execute("update feedback set reason = ? where id = ?", (reason, feedback_id))
+        with self.engine.begin() as db:
+            db.execute(update(feedback).where(feedback.c.id == feedback_id).values(reason=reason))
 
     def feedback(self) -> list[dict]:
-        cursor = self._db().execute("select * from feedback order by id")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        with self.engine.connect() as db:
+            return [dict(row._mapping) for row in db.execute(select(feedback)
+                                                             .order_by(feedback.c.id))]
+
+    def record_ingest(self, report) -> None:
+        with self.engine.begin() as db:
+            db.execute(insert(ingest_runs).values(
+                finished_at=time.time(), collection=report.collection,
+                summary=report.summary(), failed=json.dumps(report.failed)))
+
+    def ingest_history(self) -> list[dict]:
+        with self.engine.connect() as db:
+            return [dict(row._mapping) for row in db.execute(select(ingest_runs)
+                                                             .order_by(ingest_runs.c.id))]

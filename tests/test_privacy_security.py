@@ -59,8 +59,9 @@ def test_slack_stores_questions_redacted_and_logs_no_secrets(fake, services, cap
     finally:
         server.shutdown()
     assert "jane.doe" not in json.dumps(update) and ":warning:" in json.dumps(update)
-    stored = services.state._db().execute("select question, payload from answers").fetchall()
-    assert stored and all("jane.doe" not in q and "jane.doe" not in p for q, p in stored)
+    stored = services.state.questions()
+    assert stored and all("jane.doe" not in row["question"] and "jane.doe" not in row["payload"]
+                          for row in stored)
     logs = caplog.text
     assert "xoxb-test-token" not in logs
     assert "jane.doe" not in logs

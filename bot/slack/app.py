@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,8 +109,10 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
                                blocks=render.message(text)[1])
 
         def work() -> None:
+            started = time.perf_counter()
             answer = services.answerer.ask(question, history)
-            answer_id = services.state.save_answer(answer, channel, user)
+            answer_id = services.state.save_answer(answer, channel, user,
+                                                   (time.perf_counter() - started) * 1000)
             text, blocks = render.answer_message(answer, answer_id)
             client.chat_update(channel=channel, ts=placeholder["ts"], text=text, blocks=blocks)
 

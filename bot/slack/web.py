@@ -10,7 +10,6 @@ import logging
 import os
 import shlex
 import sys
-from pathlib import Path
 
 from flask import Flask, request
 from slack_bolt.adapter.flask import SlackRequestHandler
@@ -26,14 +25,11 @@ GUNICORN = ("gunicorn --workers 2 --threads 8 --timeout 60 --bind 0.0.0.0:{port}
 def build_services(settings: Settings) -> Services:
     from bot import core
     from bot.review import Reviewer, load_criteria
-    from bot.state import State
 
     answerer = core.build_answerer(settings, notify=log.warning)
     answerer.ask("What are the red lines?")  # load the encoder and word index now
     reviewer = Reviewer(answerer.retriever, load_criteria(settings.knowledge_dir))
-    state_path = os.environ.get("SPENDBOT_STATE") or str(settings.store_dir.parent /
-                                                          "state.sqlite3")
-    return Services(answerer, reviewer, State(Path(state_path)))
+    return Services(answerer, reviewer, core.open_state(settings))
 
 
 def create_web_app(services: Services | None = None, config: SlackConfig | None = None,
