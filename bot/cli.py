@@ -82,10 +82,11 @@ def _parser() -> argparse.ArgumentParser:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
     from ingest.pipeline import IngestError
+    from ingest.store import StoreUnavailable
 
     try:
         report = core.ingest(settings, progress=_progress_bar)
-    except IngestError as exc:
+    except (IngestError, StoreUnavailable) as exc:
         print(f"spendbot ingest: {exc}. The previous index, if any, is unchanged.",
               file=sys.stderr)
         return 2
@@ -114,7 +115,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     def notify(message: str) -> None:
         print(message, file=sys.stderr)
 
-    answerer = core.build_answerer(settings, notify=notify)
+    from ingest.store import StoreUnavailable
+
+    try:
+        answerer = core.build_answerer(settings, notify=notify)
+        answerer.retriever.collection()  # reach the store now, not mid-answer
+    except StoreUnavailable as exc:
+        print(f"spendbot ask: {exc}", file=sys.stderr)
+        return 2
     render = as_json if args.format == "json" else as_text
     if args.question == ["-"]:
         for n, question in enumerate(_stdin_questions()):

@@ -10,6 +10,7 @@ on each call, so a finished ingest is picked up without a restart.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,7 +23,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from bot.lexical import LexicalIndex
+from ingest.store import StoreUnavailable
 
+log = logging.getLogger(__name__)
 DENSE_CANDIDATES = 20
 LEXICAL_CANDIDATES = 10
 LEXICAL_WEIGHT = 0.3  # how much full word coverage adds to a cosine similarity
@@ -58,6 +61,8 @@ class NoIndexError(RuntimeError):
     """No ingest has completed yet in this store."""
 
 
+
+
 @dataclass
 class _Loaded:
     """One collection as the retriever holds it: the Chroma handle and its word index."""
@@ -82,11 +87,24 @@ class GuidanceRetriever(BaseRetriever):
     _loaded: _Loaded | None = PrivateAttr(default=None)
 
     def collection(self) -> _Loaded:
-        name = self.store.active_name()
-        if not name:
-            raise NoIndexError("the guidance has not been ingested yet")
-        if self._loaded is None or self._loaded.name != name:
-            self._loaded = self._load(name)
+        """The active collection as held in memory; reloaded when an ingest switches it.
+
+        If the store cannot be reached, the copy already held keeps answering (dense search
+        falls back to the vectors in memory) until it comes back.
+        """
+        try:
+            name = self.store.active_name()
+            if not name:
+                raise NoIndexError("the guidance has not been ingested yet")
+            if self._loaded is None or self._loaded.name != name:
+                self._loaded = self._load(name)
+        except NoIndexError:
+            raise
+        except Exception as exc:
+            if self._loaded is None:
+                raise StoreUnavailable() from exc
+            log.warning("vector store unreachable (%s); answering from the index in memory",
+                        exc.__class__.__name__)
         return self._loaded
 
     def _load(self, name: str) -> _Loaded:
@@ -125,10 +143,8 @@ class GuidanceRetriever(BaseRetriever):
         loaded = self.collection()
         vector = self.embeddings.embed_query(query)
         candidates: dict[str, tuple[Document, float]] = {}
-        hits = loaded.chroma.similarity_search_by_vector_with_relevance_scores(
-            vector, k=min(DENSE_CANDIDATES, max(1, len(loaded.texts))))
-        for doc, distance in hits:  # cosine distance: similarity is 1 - distance
-            candidates[doc.id] = (doc, 1.0 - float(distance))
+        for doc, similarity in self._dense(loaded, vector):
+            candidates[doc.id] = (doc, similarity)
         if self.mode == "dense":
             return [Document(page_content=doc.page_content, id=doc.id, metadata={
                 **doc.metadata, "score": round(s, 4), "relevance": round(s, 4)})
@@ -149,6 +165,19 @@ class GuidanceRetriever(BaseRetriever):
                 "relevance": round(relevance, 4)}))
         ranked.sort(key=lambda d: -d.metadata["relevance"])
         return ranked[: self.k]
+
+    def _dense(self, loaded: _Loaded, vector: list[float]) -> list[tuple[Document, float]]:
+        k = min(DENSE_CANDIDATES, max(1, len(loaded.texts)))
+        try:
+            hits = loaded.chroma.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+            return [(doc, 1.0 - float(distance)) for doc, distance in hits]  # cosine distance
+        except Exception as exc:
+            log.warning("dense search failed (%s); searching the vectors in memory",
+                        exc.__class__.__name__)
+        sims = loaded.vectors @ np.asarray(vector, dtype=np.float32)
+        top = np.argsort(-sims)[:k]
+        return [(Document(page_content=loaded.texts[i], id=loaded.lexical.ids[i],
+                          metadata=loaded.metadatas[i]), float(sims[i])) for i in top]
 
     def passages(self, query: str) -> list[Passage]:
         return [Passage.from_document(doc) for doc in self.invoke(query)]

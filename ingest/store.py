@@ -29,6 +29,14 @@ DEFAULT_NAMESPACE = "spendbot-"
 STALE_LOCK_SECONDS = 6 * 3600
 
 
+class StoreUnavailable(RuntimeError):
+    """The vector store cannot be reached (and, for answers, nothing is held in memory)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("The guidance index is unavailable right now; please try again in a "
+                         "few minutes." + (f" ({detail})" if detail else ""))
+
+
 class IngestLocked(RuntimeError):
     """Another ingest holds the store; the message says which and since when."""
 
@@ -178,6 +186,9 @@ def _stale(holder: dict) -> bool:
 def open_store(location: StoreLocation) -> Store:
     """One client per store for the whole process: Chroma refuses a second with other settings."""
     if location.url:
-        return Store(_http_client(location.url.rstrip("/")), location.namespace)
+        try:
+            return Store(_http_client(location.url.rstrip("/")), location.namespace)
+        except ValueError as exc:  # chromadb's way of saying the server is not there
+            raise StoreUnavailable(f"no Chroma server at {location.url}") from exc
     location.path.mkdir(parents=True, exist_ok=True)
     return Store(_persistent_client(str(location.path.resolve())), location.namespace)

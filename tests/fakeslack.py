@@ -25,7 +25,9 @@ BOT_USER = "U0BOTSPEND"
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
-        self.faults: dict[str, list[tuple[int, dict]]] = {}  # method -> (status, headers) first
+        # method -> faults to serve first, each {"status": 500} or {"status": 429, "headers":
+        # {"Retry-After": "1"}} or {"delay": seconds} (then answers normally)
+        self.faults: dict[str, list[dict]] = {}
         self.thread_messages: list[dict] = []
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -45,10 +47,12 @@ class FakeSlack:
                     fault = (fake.faults.get(method) or [None]).pop(0) \
                         if fake.faults.get(method) else None
                     fake.calls.append((method, body))
+                if fault and fault.get("delay"):
+                    time.sleep(fault["delay"])
+                    fault = None
                 if fault:
-                    status, headers = fault
-                    self.send_response(status)
-                    for key, value in headers.items():
+                    self.send_response(fault["status"])
+                    for key, value in fault.get("headers", {}).items():
                         self.send_header(key, value)
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()

@@ -135,7 +135,7 @@ def test_bad_signatures_and_stale_timestamps_are_rejected(fake, app_url) -> None
 
 
 def test_rate_limited_calls_are_retried_after_the_wait(fake, app_url) -> None:
-    fake.faults["chat.update"] = [(429, {"Retry-After": "1"})]
+    fake.faults["chat.update"] = [{"status": 429, "headers": {"Retry-After": "1"}}]
     started = time.monotonic()
     post(app_url, event(mention("What are the red lines?")), JSON)
     updates = fake.wait_for("chat.update", count=2)

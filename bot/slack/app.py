@@ -19,12 +19,11 @@ from dataclasses import dataclass
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.answer import Answerer
+from bot.retrieval import StoreUnavailable
 from bot.review import ProposalError, Reviewer, check_proposal
 from bot.slack import render
 from bot.state import State
@@ -65,12 +64,30 @@ class Services:
     state: State
 
 
-def make_client(config: SlackConfig) -> WebClient:
-    """A Web API client that honours Retry-After on 429 and retries dropped connections."""
+# Calls that change nothing when repeated. A failed chat.postMessage is never retried: Slack
+# may have posted it already, and a second copy is worse than a missing placeholder.
+IDEMPOTENT = ("chat.update", "views.publish", "views.update", "conversations.replies",
+              "auth.test", "chat.delete")
+
+
+class SafeRetryHandler(RetryHandler):
+    """Retry 5xx answers, timeouts and dropped connections, for idempotent calls only."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not request.url.rstrip("/").endswith(IDEMPOTENT):
+            return False
+        if response is not None:
+            return response.status_code >= 500
+        return error is not None
+
+
+def make_client(config: SlackConfig, timeout: int = 10) -> WebClient:
+    """A Web API client that honours Retry-After on 429 (Slack did not act on the call) and
+    retries server errors and timeouts where repeating the call is safe."""
     kwargs = {"base_url": config.api_url.rstrip("/") + "/"} if config.api_url else {}
-    client = WebClient(token=config.bot_token, **kwargs)
+    client = WebClient(token=config.bot_token, timeout=timeout, **kwargs)
     client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=3),
-                                  ConnectionErrorRetryHandler(max_retry_count=2)])
+                                  SafeRetryHandler(max_retry_count=3)])
     return client
 
 
@@ -85,7 +102,15 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
     @app.middleware
     def answer_each_event_once(body: dict, next: Callable) -> BoltResponse | None:
         event_id = body.get("event_id")
-        if event_id and not services.state.first_time(event_id):
+        try:
+            first = services.state.first_time(event_id) if event_id else True
+        except Exception:
+            # Without the shared record a retry might be answered twice; answering is the
+            # lesser risk than silence, so go on.
+            log.warning("state database unavailable; answering event %s without the "
+                        "once-only check", event_id)
+            first = True
+        if not first:
             log.info("event %s already answered; acknowledging the retry", event_id)
             return BoltResponse(status=200, body="")
         return next()
@@ -93,6 +118,9 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
     def guarded(reply: Callable[[str], None], work: Callable[[], None]) -> None:
         try:
             work()
+        except StoreUnavailable as exc:
+            log.error("vector store unavailable")
+            reply(str(exc))
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("error %s while answering", reference)
@@ -101,22 +129,43 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
 
     def answer_in_thread(client: WebClient, channel: str, thread_ts: str, question: str,
                          history: list[str], user: str | None) -> None:
-        placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                              text="Looking that up in the guidance…")
+        try:
+            placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                                  text="Looking that up in the guidance…")["ts"]
+        except Exception:  # not retried (it might post twice): answer without a placeholder
+            log.warning("could not post a placeholder in %s; will post the answer directly",
+                        channel)
+            placeholder = None
+
+        def send(text: str, blocks: list[dict]) -> None:
+            if placeholder:
+                client.chat_update(channel=channel, ts=placeholder, text=text, blocks=blocks)
+            else:
+                client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+                                        blocks=blocks)
 
         def reply(text: str) -> None:
-            client.chat_update(channel=channel, ts=placeholder["ts"], text=text,
-                               blocks=render.message(text)[1])
+            send(text, render.message(text)[1])
 
         def work() -> None:
             started = time.perf_counter()
             answer = services.answerer.ask(question, history)
-            answer_id = services.state.save_answer(answer, channel, user,
-                                                   (time.perf_counter() - started) * 1000)
+            answer_id = record(answer, channel, user, (time.perf_counter() - started) * 1000)
             text, blocks = render.answer_message(answer, answer_id)
-            client.chat_update(channel=channel, ts=placeholder["ts"], text=text, blocks=blocks)
+            if answer_id is None:
+                blocks.append(render.context("Feedback buttons are unavailable right now."))
+            send(text, blocks)
 
         guarded(reply, work)
+
+    def record(answer, channel: str | None, user: str | None,
+               latency_ms: float | None = None) -> str | None:
+        """Store an answer for feedback and sharing; None if the database is down."""
+        try:
+            return services.state.save_answer(answer, channel, user, latency_ms)
+        except Exception:
+            log.warning("state database unavailable; answer not recorded")
+            return None
 
     def thread_history(client: WebClient, event: dict) -> list[str]:
         """The user turns before this one in the same thread, oldest first."""
@@ -175,8 +224,7 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
 
         def work() -> None:
             answer = services.answerer.ask(rest)
-            answer_id = services.state.save_answer(answer, command.get("channel_id"),
-                                                   command.get("user_id"))
+            answer_id = record(answer, command.get("channel_id"), command.get("user_id"))
             text, blocks = render.answer_message(answer, answer_id, share=answer.answered)
             respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
 
@@ -204,8 +252,17 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
         ack()
         helpful = action["action_id"] == "feedback_helpful"
         channel = (body.get("channel") or {}).get("id")
-        feedback_id = services.state.save_feedback(action["value"], helpful, channel,
-                                                   body["user"]["id"])
+        try:
+            feedback_id = services.state.save_feedback(action["value"], helpful, channel,
+                                                       body["user"]["id"])
+        except Exception:
+            log.warning("state database unavailable; feedback not stored")
+            if channel:
+                client.chat_postEphemeral(
+                    channel=channel, user=body["user"]["id"],
+                    text="I couldn't record your feedback just now: please click again in a "
+                         "few minutes.")
+            return
         if not helpful:
             client.views_open(trigger_id=body["trigger_id"],
                               view=render.reason_modal(feedback_id))
