@@ -168,3 +168,23 @@ def test_new_documents_without_manifest_entries(settings, embedder) -> None:
         "Should public cloud be considered first when procuring services?")
     assert answer.citations[0].doc_id == "cloud-first"
     assert answer.citations[0].section == "Hosting"
+
+
+def test_hostile_files_are_reported_and_the_old_index_keeps_answering(settings,
+                                                                      embedder) -> None:
+    import random
+
+    first = ingest(settings, embedder)
+    folder = settings.knowledge_dir
+    with (folder / "huge.txt").open("wb") as huge:  # 50 MB
+        huge.write(b"Hosting guidance paragraph.\n" * (50 * 1024 * 1024 // 28))
+    (folder / "loop.md").symlink_to(folder / "loop.md")
+    noise = random.Random(7).randbytes(20_000).replace(b"\x00", b"\x01")
+    (folder / "unknown-encoding.txt").write_bytes(noise)
+    report = ingest(settings, embedder)
+    reasons = dict(report.failed)
+    assert "MB" in reasons["huge.txt"] and "limit" in reasons["huge.txt"]
+    assert "link" in reasons["loop.md"]
+    assert "UTF-8" in reasons["unknown-encoding.txt"] or "binary" in reasons[
+        "unknown-encoding.txt"]
+    assert report.documents == 6 and report.chunks == first.chunks
