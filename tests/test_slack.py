@@ -130,8 +130,11 @@ def test_bad_signatures_and_stale_timestamps_are_rejected(fake, app_url) -> None
     with pytest.raises(urllib.error.HTTPError) as unsigned:
         urllib.request.urlopen(request, timeout=10)
     assert unsigned.value.code == 401
+    for body, kind in ((command("ask What are the red lines?", fake.response_url), FORM),
+                       (interactive({"type": "block_actions", "actions": []}), FORM)):
+        assert post(app_url, body, kind, secret="not-the-secret")[0] == 401
     time.sleep(0.5)
-    assert fake.called("chat.postMessage") == []
+    assert fake.called("chat.postMessage") == [] and fake.called("response_url") == []
 
 
 def test_rate_limited_calls_are_retried_after_the_wait(fake, app_url) -> None:
