@@ -41,7 +41,7 @@ def ingest(settings: Settings, progress: ProgressFactory | None = None,
 
 def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _: None,
                    embedder: MiniLMEmbeddings | None = None, retrieval: str = "hybrid",
-                   min_relevance: float | None = None) -> Answerer:
+                   min_relevance: float | None = None, answerer: str = "auto"):
     """An answerer over the store, ingesting the knowledge folder first if there is no index."""
     target = open_store(settings)
     embedder = embedder or MiniLMEmbeddings()
@@ -51,4 +51,14 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
         report = run_ingest(settings.knowledge_dir, target, embedder)
         notify(f"Ingested {report.summary()}.")
     retriever = GuidanceRetriever(store=target, embeddings=embedder, mode=retrieval)
-    return Answerer(retriever, MIN_RELEVANCE if min_relevance is None else min_relevance)
+    extractive = Answerer(retriever, MIN_RELEVANCE if min_relevance is None else min_relevance)
+    if answerer == "extractive":
+        return extractive
+    from bot.generate import GenerativeAnswerer, build_model
+
+    model = build_model()
+    if model is None:
+        if answerer == "generative":
+            raise ValueError("no model configured: set SPENDBOT_LLM (e.g. openai:gpt-4o-mini)")
+        return extractive
+    return GenerativeAnswerer(extractive, model)
