@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="dense: Chroma alone, without the word index (for comparison)")
     evaluate.add_argument("--min-relevance", type=float, default=None,
                           help="refusal threshold to use instead of the built-in one")
+    evaluate.add_argument("--answerer", choices=("auto", "extractive", "generative", "both"),
+                          default="extractive",
+                          help="which answerer to score; both: side by side (needs SPENDBOT_LLM)")
     evaluate.add_argument("--calibrate", action="store_true",
                           help="show how refusal thresholds trade answered against refused")
     for name in THRESHOLDS:
@@ -136,7 +139,6 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    import json
 
     from bot import core, evaluate
 
@@ -145,8 +147,28 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     except evaluate.QuestionSetError as exc:
         print(f"spendbot eval: {exc}", file=sys.stderr)
         return 2
-    answerer = core.build_answerer(settings, notify=lambda m: print(m, file=sys.stderr),
-                                   retrieval=args.retrieval, min_relevance=args.min_relevance)
+    kinds = ["extractive", "generative"] if args.answerer == "both" else [args.answerer]
+    failed_any = False
+    for kind in kinds:
+        try:
+            answerer = core.build_answerer(settings, notify=lambda m: print(m, file=sys.stderr),
+                                           retrieval=args.retrieval,
+                                           min_relevance=args.min_relevance, answerer=kind)
+        except ValueError as exc:
+            print(f"spendbot eval: {exc}", file=sys.stderr)
+            return 2
+        if len(kinds) > 1 and args.format == "table":
+            print(f"== {kind} answerer")
+        failed_any |= _score(args, cases, answerer, kind)
+    return 1 if failed_any else 0
+
+
+def _score(args: argparse.Namespace, cases: list, answerer, kind: str) -> bool:
+    """Print one answerer's scores; True when a metric is under its --min-* threshold."""
+    import json
+
+    from bot import evaluate
+
     evaluate.run_cases(answerer, cases[:3])  # warm-up: load the index and word statistics
     results = evaluate.run_cases(answerer, cases)
     scores = evaluate.metrics(results)
@@ -155,7 +177,8 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     sweep = evaluate.calibrate(results) if args.calibrate else []
     if args.format == "json":
         print(json.dumps({
-            "retrieval": args.retrieval, "min_relevance": answerer.min_relevance,
+            "answerer": kind, "retrieval": args.retrieval,
+            "min_relevance": answerer.min_relevance,
             "metrics": scores, "by_document": evaluate.by_document(results),
             "failed_thresholds": failed,
             **({"calibration": sweep, "suggested_threshold": evaluate.best_threshold(sweep)}
@@ -176,7 +199,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
             print(f"suggested threshold: {evaluate.best_threshold(sweep)}")
         for line in failed:
             print(f"under threshold: {line}", file=sys.stderr)
-    return 1 if failed else 0
+    return bool(failed)
 
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:
