@@ -207,12 +207,12 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot import core
     from bot.render import review_as_text
-    from bot.review import ProposalError, Reviewer, load_criteria, read_proposal
+    from bot.review import ProposalError, read_proposal
 
     try:
         text = read_proposal(args.file)
         answerer = core.build_answerer(settings, notify=lambda m: print(m, file=sys.stderr))
-        review = Reviewer(answerer.retriever, load_criteria(settings.knowledge_dir)).review(text)
+        review = core.build_reviewer(settings, answerer).review(text)
     except ProposalError as exc:
         print(f"spendbot review: {exc}", file=sys.stderr)
         return 2

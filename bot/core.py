@@ -62,3 +62,16 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
             raise ValueError("no model configured: set SPENDBOT_LLM (e.g. openai:gpt-4o-mini)")
         return extractive
     return GenerativeAnswerer(extractive, model)
+
+
+def build_reviewer(settings: Settings, answerer):
+    """The proposal reviewer; with a model configured, it also writes a fluent overview."""
+    from bot.review import Reviewer, load_criteria
+
+    reviewer = Reviewer(answerer.retriever, load_criteria(settings.knowledge_dir))
+    model = getattr(answerer, "model", None)
+    if model is None:
+        return reviewer
+    from bot.generate import GenerativeReviewer
+
+    return GenerativeReviewer(reviewer, model)

@@ -200,3 +200,52 @@ def parse_reply(content) -> dict | None:
 def with_note(answer: Answer, note: str) -> Answer:
     answer.text = f"{answer.text}\n\n{note}"
     return answer
+
+
+REVIEW_SYSTEM = """You write a short, plain-English overview (at most four sentences) of a
+spend-control review for the author of a technology proposal. You are given only the
+review's findings as JSON. Use no figure that is not in the findings. Do not add verdicts
+of your own. Reply with the overview text only."""
+
+
+class GenerativeReviewer:
+    """Adds a fluent overview to a rule-based review. The model is shown the findings, never
+    the proposal, so nothing written in a proposal can instruct it; verdicts stay the rules'."""
+
+    def __init__(self, reviewer, model, timeout: float = 20.0) -> None:
+        self.reviewer = reviewer
+        self.criteria = reviewer.criteria
+        self.retriever = reviewer.retriever
+        self.model = model
+        self.timeout = timeout
+
+    def review(self, proposal: str):
+        review = self.reviewer.review(proposal)
+        findings = {
+            "summary": review.summary,
+            "red_lines": [{"rule": r.rule, "found": r.found, "limit": r.limit,
+                           "verdict": r.verdict} for r in review.red_lines],
+            "criteria": [{"title": f.title, "status": f.status} for f in review.criteria]}
+        facts = json.dumps(findings, ensure_ascii=False)
+        try:
+            reply = _executor.submit(self.model.invoke, [
+                SystemMessage(REVIEW_SYSTEM), HumanMessage(facts)]).result(timeout=self.timeout)
+        except Exception as exc:  # no overview is better than a late or failed one
+            log.warning("model service failed for a review overview: %s",
+                        exc.__class__.__name__)
+            return review
+        overview = str(getattr(reply, "content", reply)).strip()
+        if overview and _figures_within(overview, facts):
+            review.overview = overview
+        return review
+
+
+def _figures_within(text: str, facts: str) -> bool:
+    """Every amount and number in `text` appears in `facts`."""
+    if not {a.value for a in amounts(text)} <= {a.value for a in amounts(facts)}:
+        return False
+    spans = [(a.start, a.end) for a in amounts(text)]
+    plain = facts.replace(",", "")
+    return all(m.group(0).replace(",", "").rstrip(".") in plain
+               for m in FIGURE.finditer(text)
+               if not any(start <= m.start() < end for start, end in spans))

@@ -29,6 +29,8 @@ STATUS_WORDS = {"at_odds": "AT ODDS", "not_mentioned": "GAP", "addressed": "ADDR
 
 def review_as_text(review: Review) -> str:
     lines = [f"Review: {review.summary}", ""]
+    if review.overview:
+        lines += [review.overview, ""]
     for rule in review.red_lines:
         verdict = "RED LINE" if rule.verdict == "crosses" else "APPROVAL NEEDED"
         lines.append(f"{verdict} ({rule.rule}): found {rule.found}; limit {rule.limit}")

@@ -84,9 +84,11 @@ class Review:
     summary: str
     criteria: list[Finding] = field(default_factory=list)
     red_lines: list[RedLine] = field(default_factory=list)
+    overview: str = ""  # a fluent paragraph, when a model is configured (bot/generate.py)
 
     def to_dict(self) -> dict:
-        return {"summary": self.summary, "criteria": [asdict(f) for f in self.criteria],
+        return {"summary": self.summary, "overview": self.overview,
+                "criteria": [asdict(f) for f in self.criteria],
                 "red_lines": [asdict(r) for r in self.red_lines]}
 
 

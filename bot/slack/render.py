@@ -99,6 +99,8 @@ def message(text: str) -> tuple[str, list[dict]]:
 
 def review_message(review: Review) -> tuple[str, list[dict]]:
     blocks = [section(f"*Proposal review:* {escape(review.summary)}")]
+    if review.overview:
+        blocks.append(section(escape(review.overview)))
     for rule in review.red_lines:
         verdict = (":no_entry: Red line" if rule.verdict == "crosses"
                    else ":information_source: Approval")

@@ -24,12 +24,12 @@ GUNICORN = ("gunicorn --workers 2 --threads 8 --timeout 60 --bind 0.0.0.0:{port}
 
 def build_services(settings: Settings) -> Services:
     from bot import core
-    from bot.review import Reviewer, load_criteria
 
     answerer = core.build_answerer(settings, notify=log.warning)
-    answerer.ask("What are the red lines?")  # load the encoder and word index now
-    reviewer = Reviewer(answerer.retriever, load_criteria(settings.knowledge_dir))
-    return Services(answerer, reviewer, core.open_state(settings))
+    # Load the encoder and word index now (without calling a model service, if one is set).
+    getattr(answerer, "extractive", answerer).ask("What are the red lines?")
+    return Services(answerer, core.build_reviewer(settings, answerer),
+                    core.open_state(settings))
 
 
 def create_web_app(services: Services | None = None, config: SlackConfig | None = None,
