@@ -86,8 +86,8 @@ class GenerativeAnswerer:
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         base = self.extractive.ask(question, history)
-        if base.status in (Status.EMPTY, Status.TOO_LONG) or base.missing_subjects:
-            return base
+        if base.status is not Status.ANSWERED:
+            return base  # declined by the calibrated bar: the model may only decline more
         sources = self._sources(base.retrieved)
         if not sources:
             return base
@@ -107,7 +107,7 @@ class GenerativeAnswerer:
     def _sources(self, retrieved: list[Passage]) -> dict[str, Passage]:
         chosen, seen = [], set()
         for passage in retrieved:
-            if passage.relevance >= self.min_relevance - 0.05 and passage.place not in seen:
+            if passage.relevance >= self.min_relevance and passage.place not in seen:
                 seen.add(passage.place)
                 chosen.append(self.retriever.whole_section(passage))
         return {f"S{n}": p for n, p in enumerate(chosen[:MAX_SOURCES], start=1)}
