@@ -163,19 +163,7 @@ def grounded(sentence: str, cited: list[Passage]) -> bool:
     joined = "\n".join(texts)
     if any(quote.strip() not in joined for quote in QUOTED.findall(sentence)):
         return False
-    bare = TOKEN.sub("", sentence)
-    money_here = {a.value for a in amounts(bare)}
-    money_there = {a.value for a in amounts(joined)}
-    if not money_here <= money_there:
-        return False
-    money_spans = [(a.start, a.end) for a in amounts(bare)]
-    plain = joined.replace(",", "")
-    for match in FIGURE.finditer(bare):
-        if any(start <= match.start() < end for start, end in money_spans):
-            continue
-        if match.group(0).replace(",", "").rstrip(".") not in plain:
-            return False
-    return True
+    return _figures_within(TOKEN.sub("", sentence), joined)
 
 
 def parse_reply(content) -> dict | None:
