@@ -25,15 +25,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from bot.answer import (
-    Answer,
-    Answerer,
-    Status,
-    not_covered,
-    quote_passage,
-    verify_quotes,
-)
+from bot.answer import Answer, Answerer, Status, not_covered
 from bot.money import amounts
+from bot.quotes import quote_passage, verify_quotes
 from bot.retrieval import Passage
 from ingest.sentences import split_sentences
 

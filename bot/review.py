@@ -15,8 +15,8 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bot.answer import text_fragment_link
 from bot.money import amounts
+from bot.quotes import text_fragment_link
 from bot.retrieval import GuidanceRetriever
 from ingest.sentences import split_sentences
 

@@ -1,0 +1,219 @@
+"""Choosing what to quote from a retrieved passage, and checking every quote is verbatim.
+
+A passage is split into sentences and list items (as spans of the stored text, so a quote is
+always an exact slice). The best-matching sentence is quoted, or the whole list it belongs
+to; a second sentence that answers nearly as well, or one that covers a part of the question
+the others miss, goes with it. Every quote is then checked against the stored chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote as url_quote
+
+from bot.lexical import LexicalIndex, term_set
+from bot.retrieval import Passage
+from ingest.chunking import ITEM_MARK, section_label
+from ingest.sentences import sentence_spans
+
+log = logging.getLogger(__name__)
+
+MAX_LIST_ITEMS = 12
+SHORT_LIST = 4  # lists this short are always quoted whole
+SECOND_GROUP_CHARS = 700  # how long a second quoted passage from the same chunk may be
+LONG_ITEM = 160  # characters: lists of items longer than this are quoted selectively
+MAX_PER_DOCUMENT = 2
+MISSING_PART = 0.2  # share of the question's weight a further source must add to be cited
+HEADING_ONLY = 0.5
+LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
+SOURCE_LINE = re.compile(r"^Sources?:\s")
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    url: str
+    link: str  # the source page, scrolled to the quoted text where the browser supports it
+    quote: str  # the first quoted sentence, verbatim from the chunk
+    quotes: list[str]  # every quoted sentence or list item, each verbatim
+    score: float
+    chunk_id: str
+    status: str
+    kind: str
+    note: str  # how current the document is, in words
+    is_item: list[bool] = field(default_factory=list)  # which quotes are list items
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence or list item of a chunk, as a span of the chunk's text."""
+
+    start: int
+    end: int
+    list_id: int | None = None  # the list an item or lead-in belongs to
+    is_item: bool = False
+
+
+def units(text: str) -> list[_Unit]:
+    """Split a chunk into sentences and list items, remembering which items share a list."""
+    out: list[_Unit] = []
+    offset, list_id, lists = 0, None, 0
+    for line in text.split("\n"):
+        if line.startswith(ITEM_MARK):
+            if list_id is None:
+                lists += 1
+                list_id = lists
+                if out and not out[-1].is_item and out[-1].end == offset - 1:
+                    out[-1] = _Unit(out[-1].start, out[-1].end, list_id)  # the list's lead-in
+            out.append(_Unit(offset + len(ITEM_MARK), offset + len(line), list_id, True))
+        else:
+            list_id = None
+            out += [_Unit(offset + s, offset + e) for s, e in sentence_spans(line)]
+        offset += len(line) + 1
+    return out
+
+
+def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | None:
+    """Choose what to quote from one passage: its best sentence, or the whole list it is in."""
+    text = passage.text
+    parts = units(text)
+    heading = term_set(passage.metadata.get("section", ""))
+    own_terms: dict[int | _Unit, set[str]] = {}  # a list's terms are its lead-in's and items'
+    for unit in parts:
+        key = unit if unit.list_id is None else unit.list_id
+        own_terms.setdefault(key, set()).update(term_set(text[unit.start:unit.end]))
+
+    def score(unit: _Unit) -> float:
+        words = text[unit.start:unit.end]
+        if SOURCE_LINE.match(words):
+            return -1.0  # a list of references, not content
+        if unit.list_id is None and words.endswith(":") and len(words.split()) < 8:
+            return -1.0  # "Departments should:" whose list was lost says nothing alone
+        own = own_terms[unit if unit.list_id is None else unit.list_id]
+        bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
+        if lexical.coverage(query, own):
+            return lexical.coverage(query, own | heading) + bonus
+        # Matching only through the section heading earns part credit: enough to go with
+        # a better quote, never enough to beat a unit that matches by its own words.
+        under_heading = lexical.coverage(query, heading)
+        return HEADING_ONLY * under_heading + bonus if under_heading else 0.0
+
+    usable = [u for u in parts if score(u) >= 0]
+    if not usable:
+        return None
+    best = max(usable, key=score)  # max keeps the earliest of equals
+    if score(best) == 0:
+        best = usable[0]
+    chosen = _group(best, parts, text, query, lexical)
+    # A second, different sentence or short list that answers nearly as well goes with it.
+    others = [u for u in usable if u not in chosen and (u.list_id is None
+                                                         or u.list_id != best.list_id)]
+    second = max(others, key=score, default=None)
+    if second is not None and score(second) > 0 and score(second) >= 0.6 * score(best):
+        extra = _group(second, parts, text, query, lexical)
+        if sum(u.end - u.start for u in extra) <= SECOND_GROUP_CHARS:
+            chosen = sorted(set(chosen) | set(extra), key=lambda u: u.start)
+    # A sentence that answers a part of the question the quotes so far leave out.
+    covered = set().union(*(matched(query, term_set(text[u.start:u.end]), lexical)
+                            for u in chosen)) | matched(query, heading, lexical)
+    rest = [u for u in usable if u not in chosen]
+    gains = {u: share_of(query, matched(query, term_set(text[u.start:u.end]), lexical)
+                         - covered, lexical) for u in rest}
+    third = max(rest, key=lambda u: gains[u], default=None)
+    if third is not None and gains[third] >= MISSING_PART:
+        extra = _group(third, parts, text, query, lexical)
+        if sum(u.end - u.start for u in extra) <= SECOND_GROUP_CHARS:
+            chosen = sorted(set(chosen) | set(extra), key=lambda u: u.start)
+    meta = passage.metadata
+    quotes = [text[u.start:u.end] for u in chosen]
+    is_item = [u.is_item for u in chosen]
+    return Citation(
+        n=0, doc_id=meta["doc_id"], title=meta["title"],
+        section=section_label([meta["section"]] if meta["section"] else [],
+                              meta.get("paragraph") or None),
+        url=meta["url"], link=text_fragment_link(meta["url"], quotes[0]), quote=quotes[0],
+        quotes=quotes, score=round(passage.score, 4), chunk_id=passage.chunk_id,
+        status=meta["status"], kind=meta["kind"], note=currency_note(meta), is_item=is_item,
+    )
+
+
+def _group(unit: _Unit, parts: list[_Unit], text: str, query,
+           lexical: LexicalIndex) -> list[_Unit]:
+    """What to quote for a chosen unit: a sentence alone, or its list (lead-in and items)."""
+    if unit.list_id is None:
+        return [unit]
+    members = [u for u in parts if u.list_id == unit.list_id]
+    items = [u for u in members if u.is_item]
+    long_items = items and sum(u.end - u.start for u in items) / len(items) > LONG_ITEM
+    if not long_items or len(items) <= SHORT_LIST:
+        return members[: MAX_LIST_ITEMS + 1]
+    # Many paragraph-length items: the lead-in and the items that match, not all of them.
+    own = {u: lexical.coverage(query, term_set(text[u.start:u.end])) for u in items}
+    matching = [u for u in sorted(items, key=lambda u: -own[u])[:2] if own[u] > 0]
+    lead = [u for u in members if not u.is_item][:1]
+    return sorted(lead + (matching or items[:1]), key=lambda u: u.start)
+
+
+def distinct(citations: list[Citation | None]) -> list[Citation]:
+    """No quote shown twice, and no more than two passages from one document."""
+    kept: list[Citation] = []
+    shown: set[str] = set()
+    for citation in citations:
+        if citation is None or set(citation.quotes) <= shown:
+            continue
+        if sum(c.doc_id == citation.doc_id for c in kept) >= MAX_PER_DOCUMENT:
+            continue
+        shown.update(citation.quotes)
+        kept.append(citation)
+    return kept
+
+
+def verify_quotes(citations: list[Citation],
+                  stored: dict[str, tuple[str, ...]]) -> list[Citation]:
+    """Keep only quotes found verbatim in a stored chunk: the answerer's one hard guarantee."""
+    verified = []
+    for citation in citations:
+        sources = stored.get(citation.chunk_id, ())
+        keep = [bool(q) and any(q in source for source in sources) for q in citation.quotes]
+        if not all(keep):
+            log.error("dropped a quote not found verbatim in chunk %s", citation.chunk_id)
+        if any(keep):
+            citation.quotes = [q for q, k in zip(citation.quotes, keep, strict=True) if k]
+            citation.is_item = [i for i, k in zip(citation.is_item, keep, strict=True) if k]
+            citation.quote = citation.quotes[0]
+            verified.append(citation)
+    return verified
+
+
+def matched(query, present, lexical: LexicalIndex) -> set[str]:
+    return {term for term, alts in query if lexical.matches(alts, present)}
+
+
+def share_of(query, found: set[str], lexical: LexicalIndex) -> float:
+    """The share of the question's weight carried by the terms in `found`."""
+    total = sum(lexical.weight(t, alts) for t, alts in query)
+    return sum(lexical.weight(t, alts) for t, alts in query if t in found) / total if total else 0
+
+
+def currency_note(meta: dict) -> str:
+    if meta.get("kind") == "summary":
+        note = meta.get("status_note") or "a summary by the spendbot maintainers, not guidance"
+        sources = json.loads(meta.get("sources") or "[]")
+        return f"{note}. Sources: {', '.join(sources)}" if sources else note
+    if meta.get("status") == "current":
+        return meta.get("date_label", "")
+    return meta.get("status_note") or f"{meta.get('status')}: {meta.get('date_label', '')}"
+
+
+def text_fragment_link(url: str, quote: str) -> str:
+    """A link that opens the page at the quoted words (a URL text fragment)."""
+    if not url:
+        return ""
+    words = quote.rstrip(":").split()[:8]
+    return f"{url}#:~:text={url_quote(' '.join(words), safe='')}" if words else url
