@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
-from bot.lexical import LexicalIndex, term_set, terms
+from bot.lexical import LexicalIndex, searchable, term_set, terms
 from bot.privacy import redact, without_placeholders
 from bot.privacy import warning as privacy_warning
 from bot.quotes import (
@@ -24,9 +24,7 @@ from bot.quotes import (
     MISSING_PART,
     Citation,
     distinct,
-    matched,
     quote_passage,
-    share_of,
     verify_quotes,
 )
 from bot.retrieval import GuidanceRetriever, Passage
@@ -184,9 +182,7 @@ def supporting_passages(passages: list[Passage],
 
 
 def _terms_of(passage: Passage) -> set[str]:
-    meta = passage.metadata
-    return term_set(f"{meta.get('title', '')} {meta.get('date_label', '')} "
-                    f"{meta.get('section', '')} {passage.text}")
+    return term_set(searchable(passage.text, passage.metadata))
 
 
 def cover_remaining_parts(chosen: list[Passage], passages: list[Passage], query,
@@ -195,13 +191,13 @@ def cover_remaining_parts(chosen: list[Passage], passages: list[Passage], query,
     second source: add the best passage over the bar that covers words the chosen ones miss."""
     covered: set[str] = set()
     for passage in chosen:
-        covered |= matched(query, _terms_of(passage), lexical)
+        covered |= lexical.matched(query, _terms_of(passage))
     for passage in passages:
         if any(p.place == passage.place for p in chosen) \
                 or passage.relevance < min_relevance - PART_MARGIN:
             continue
-        new = matched(query, _terms_of(passage), lexical) - covered
-        if share_of(query, new, lexical) >= MISSING_PART:
+        new = lexical.matched(query, _terms_of(passage)) - covered
+        if lexical.share(query, new) >= MISSING_PART:
             return [*chosen[: MAX_CITATIONS - 1], passage]
     return chosen
 

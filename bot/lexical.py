@@ -6,6 +6,7 @@ Deliberately simple: "retiring", "retirement" and "retired" should meet at "reti
 
 from __future__ import annotations
 
+import math
 import re
 
 from bot.money import money_terms
@@ -70,6 +71,13 @@ def term_set(text: str) -> set[str]:
     return set(terms(text))
 
 
+def searchable(text: str, meta: dict) -> str:
+    """A chunk as word matching sees it: readers name documents by title and year ("the 2005
+    strategy") and sections by heading, so those count as the chunk's words too."""
+    return (f"{meta.get('title', '')} {meta.get('date_label', '')} {meta.get('section', '')} "
+            f"{text}")
+
+
 class LexicalIndex:
     """Word statistics over every chunk of one collection: BM25 search and term weights.
 
@@ -93,14 +101,13 @@ class LexicalIndex:
         self.lengths = [sum(c.values()) for c in self.doc_terms]
         self.avg_length = sum(self.lengths) / len(self.lengths) if self.lengths else 1.0
         self.n = max(1, len(ids))
+        self._weights: dict[tuple[str, frozenset[str]], float] = {}
         self.postings: dict[str, list[int]] = {}  # term -> the chunks that contain it
         for i, counts in enumerate(self.doc_terms):
             for term in counts:
                 self.postings.setdefault(term, []).append(i)
 
     def idf(self, term: str) -> float:
-        import math
-
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
 
     def query_terms(self, text: str) -> list[tuple[str, frozenset[str]]]:
@@ -122,12 +129,16 @@ class LexicalIndex:
         return False
 
     def weight(self, term: str, alternatives: frozenset[str]) -> float:
-        """A term's weight is its rarity; an acronym takes the rarest of its spellings."""
-        weights = [self.idf(term)]
-        for alt in alternatives:
-            if "|" in alt:
-                weights.append(max(self.idf(p) for p in alt.split("|")))
-        return min(weights)
+        """A term's weight is its rarity; an acronym takes the rarest of its spellings.
+        Cached: quoting asks for the same few weights hundreds of times per question."""
+        key = (term, alternatives)
+        if key not in self._weights:
+            weights = [self.idf(term)]
+            for alt in alternatives:
+                if "|" in alt:
+                    weights.append(max(self.idf(p) for p in alt.split("|")))
+            self._weights[key] = min(weights)
+        return self._weights[key]
 
     def known(self, word: str) -> bool:
         term = stem(word)
@@ -162,13 +173,19 @@ class LexicalIndex:
                 subjects += phrase
         return list(dict.fromkeys(subjects))
 
+    def matched(self, query: list[tuple[str, frozenset[str]]], present) -> set[str]:
+        """The question's terms that `present` (a text's terms) contains, acronyms included."""
+        return {term for term, alts in query if self.matches(alts, present)}
+
+    def share(self, query: list[tuple[str, frozenset[str]]], found: set[str]) -> float:
+        """The share of the question's term weight carried by the terms in `found`."""
+        total = sum(self.weight(t, alts) for t, alts in query)
+        return sum(self.weight(t, alts) for t, alts in query if t in found) / total if total \
+            else 0.0
+
     def coverage(self, query: list[tuple[str, frozenset[str]]], present) -> float:
         """The share of the question's term weight that `present` (a text's terms) contains."""
-        total = sum(self.weight(t, alts) for t, alts in query)
-        if not total:
-            return 0.0
-        found = sum(self.weight(t, alts) for t, alts in query if self.matches(alts, present))
-        return found / total
+        return self.share(query, self.matched(query, present))
 
     def chunk_coverage(self, query, chunk_id: str) -> float:
         index = self.by_id.get(chunk_id)

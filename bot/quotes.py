@@ -104,32 +104,36 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
         under_heading = lexical.coverage(query, heading)
         return HEADING_ONLY * under_heading + bonus if under_heading else 0.0
 
-    usable = [u for u in parts if score(u) >= 0]
+    scores = {unit: score(unit) for unit in parts}
+    usable = [u for u in parts if scores[u] >= 0]
     if not usable:
         return None
-    best = max(usable, key=score)  # max keeps the earliest of equals
-    if score(best) == 0:
+    best = max(usable, key=scores.get)  # max keeps the earliest of equals
+    if scores[best] == 0:
         best = usable[0]
     chosen = _group(best, parts, text, query, lexical)
+
+    def with_group(unit: _Unit) -> list[_Unit]:
+        extra = _group(unit, parts, text, query, lexical)
+        if sum(u.end - u.start for u in extra) > SECOND_GROUP_CHARS:
+            return chosen
+        return sorted(set(chosen) | set(extra), key=lambda u: u.start)
+
     # A second, different sentence or short list that answers nearly as well goes with it.
     others = [u for u in usable if u not in chosen and (u.list_id is None
                                                          or u.list_id != best.list_id)]
-    second = max(others, key=score, default=None)
-    if second is not None and score(second) > 0 and score(second) >= 0.6 * score(best):
-        extra = _group(second, parts, text, query, lexical)
-        if sum(u.end - u.start for u in extra) <= SECOND_GROUP_CHARS:
-            chosen = sorted(set(chosen) | set(extra), key=lambda u: u.start)
+    second = max(others, key=scores.get, default=None)
+    if second is not None and scores[second] > 0 and scores[second] >= 0.6 * scores[best]:
+        chosen = with_group(second)
     # A sentence that answers a part of the question the quotes so far leave out.
-    covered = set().union(*(matched(query, term_set(text[u.start:u.end]), lexical)
-                            for u in chosen)) | matched(query, heading, lexical)
+    covered = set().union(*(lexical.matched(query, term_set(text[u.start:u.end]))
+                            for u in chosen)) | lexical.matched(query, heading)
     rest = [u for u in usable if u not in chosen]
-    gains = {u: share_of(query, matched(query, term_set(text[u.start:u.end]), lexical)
-                         - covered, lexical) for u in rest}
-    third = max(rest, key=lambda u: gains[u], default=None)
+    gains = {u: lexical.share(query, lexical.matched(query, term_set(text[u.start:u.end]))
+                              - covered) for u in rest}
+    third = max(rest, key=gains.get, default=None)
     if third is not None and gains[third] >= MISSING_PART:
-        extra = _group(third, parts, text, query, lexical)
-        if sum(u.end - u.start for u in extra) <= SECOND_GROUP_CHARS:
-            chosen = sorted(set(chosen) | set(extra), key=lambda u: u.start)
+        chosen = with_group(third)
     meta = passage.metadata
     quotes = [text[u.start:u.end] for u in chosen]
     is_item = [u.is_item for u in chosen]
@@ -189,16 +193,6 @@ def verify_quotes(citations: list[Citation],
             citation.quote = citation.quotes[0]
             verified.append(citation)
     return verified
-
-
-def matched(query, present, lexical: LexicalIndex) -> set[str]:
-    return {term for term, alts in query if lexical.matches(alts, present)}
-
-
-def share_of(query, found: set[str], lexical: LexicalIndex) -> float:
-    """The share of the question's weight carried by the terms in `found`."""
-    total = sum(lexical.weight(t, alts) for t, alts in query)
-    return sum(lexical.weight(t, alts) for t, alts in query if t in found) / total if total else 0
 
 
 def currency_note(meta: dict) -> str:

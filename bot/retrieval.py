@@ -22,7 +22,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from bot.lexical import LexicalIndex
+from bot.lexical import LexicalIndex, searchable
 from ingest.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,6 @@ class Passage:
 
 class NoIndexError(RuntimeError):
     """No ingest has completed yet in this store."""
-
-
 
 
 @dataclass
@@ -123,9 +121,7 @@ class GuidanceRetriever(BaseRetriever):
             offset += len(got["ids"])
         info = dict(collection.metadata or {})
         glossary = json.loads(info.get("glossary") or "{}")
-        # Readers name documents by title and year ("the 2005 strategy"), so both count.
-        searchable = [f"{m.get('title', '')} {m.get('date_label', '')} {m.get('section', '')} {t}"
-                      for t, m in zip(texts, metas, strict=True)]
+        words = [searchable(t, m) for t, m in zip(texts, metas, strict=True)]
         chroma = Chroma(client=self.store.client, collection_name=name,
                         embedding_function=self.embeddings, create_collection_if_not_exists=False)
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
@@ -135,7 +131,7 @@ class GuidanceRetriever(BaseRetriever):
             places.setdefault(key, []).append(i)
         for members in places.values():
             members.sort(key=lambda i: metas[i].get("part", 0))
-        return _Loaded(name, chroma, LexicalIndex(ids, searchable, glossary), texts, metas,
+        return _Loaded(name, chroma, LexicalIndex(ids, words, glossary), texts, metas,
                        matrix, info, places)
 
     def _get_relevant_documents(self, query: str, *,
@@ -150,10 +146,11 @@ class GuidanceRetriever(BaseRetriever):
                 **doc.metadata, "score": round(s, 4), "relevance": round(s, 4)})
                 for doc, s in sorted(candidates.values(), key=lambda pair: -pair[1])][: self.k]
         query_terms = loaded.lexical.query_terms(query)
+        query_vector = np.asarray(vector, dtype=np.float32)
         for chunk_id, _ in loaded.lexical.bm25(query_terms, k=LEXICAL_CANDIDATES):
             if chunk_id not in candidates:
                 i = loaded.lexical.by_id[chunk_id]
-                similarity = float(loaded.vectors[i] @ np.asarray(vector, dtype=np.float32))
+                similarity = float(loaded.vectors[i] @ query_vector)
                 candidates[chunk_id] = (Document(page_content=loaded.texts[i], id=chunk_id,
                                                  metadata=loaded.metadatas[i]), similarity)
         ranked = []
