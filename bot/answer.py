@@ -28,6 +28,7 @@ from bot.quotes import (
     verify_quotes,
 )
 from bot.retrieval import GuidanceRetriever, Passage
+from bot.wording import quoted
 
 log = logging.getLogger(__name__)
 
@@ -101,20 +102,20 @@ class Answerer:
             return Answer(text, Status.EMPTY, MESSAGES[Status.EMPTY])
         if len(text) > MAX_QUESTION_CHARS:
             return Answer(text[:200], Status.TOO_LONG, MESSAGES[Status.TOO_LONG])
-        search = with_context(without_placeholders(text),
-                              [without_placeholders(redact(normalise_question(turn))[0])
-                               for turn in history])
+        asked = without_placeholders(text)  # what the user asked, minus removed personal data
+        search = with_context(asked, [without_placeholders(redact(normalise_question(turn))[0])
+                                      for turn in history])
         passages = self.retriever.passages(search)
-        answer = self._compose(text, search, passages)
+        answer = self._compose(text, asked, search, passages)
         answer.retrieved, answer.searched_for = passages, search
         return answer
 
-    def _compose(self, text: str, search: str, passages: list[Passage]) -> Answer:
+    def _compose(self, text: str, asked: str, search: str, passages: list[Passage]) -> Answer:
         lexical = self.retriever.collection().lexical
         supported = supporting_passages(passages, self.min_relevance)
         if not supported:
             return not_covered(text, passages)
-        missing = lexical.unknown_subjects(without_placeholders(text))
+        missing = lexical.unknown_subjects(asked)
         if missing:
             return not_covered(text, passages, missing)
         query = lexical.query_terms(search)
@@ -127,10 +128,9 @@ class Answerer:
             return not_covered(text, passages)
         for n, citation in enumerate(citations, start=1):
             citation.n = n
-        unknown = lexical.unknown(without_placeholders(text))
+        unknown = lexical.unknown(asked)
         return Answer(text, Status.ANSWERED, compose(citations, unknown), citations,
                       unknown_terms=unknown)
-
 
     def whole_sections(self, passages: list[Passage]) -> list[Passage]:
         """Each supporting passage widened to its whole section, each section once."""
@@ -215,8 +215,7 @@ def not_covered(question: str, passages: list[Passage],
             break
     lines = [NOT_COVERED]
     if missing:
-        words = " or ".join(", ".join(f"“{w}”" for w in missing).rsplit(", ", 1))
-        lines[0] += f" It never mentions {words}."
+        lines[0] += f" It never mentions {quoted(list(missing), 'or')}."
     if suggestions:
         lines.append("The closest documents I hold are:")
         lines += [f"• {s['title']}" + (f" ({s['url']})" if s["url"] else "") for s in suggestions]
@@ -234,8 +233,8 @@ def compose(citations: list[Citation], unknown: list[str]) -> str:
                   for q, item in zip(c.quotes, c.is_item, strict=True)]
         blocks.append("\n".join(lines))
     if unknown:
-        words = " and ".join(", ".join(f"“{w}”" for w in unknown).rsplit(", ", 1))
-        blocks.append(f"Note: {'the word' if len(unknown) == 1 else 'the words'} {words} "
+        blocks.append(f"Note: {'the word' if len(unknown) == 1 else 'the words'} "
+                      f"{quoted(unknown)} "
                       f"{'does' if len(unknown) == 1 else 'do'} not appear in the guidance I "
                       "hold, so check that the passages above answer your question.")
     return "\n\n".join(blocks)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.wording import readable_list
+
 PATTERNS = {
     "email address": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     # Any two letters: wider than HMRC's prefix rules, because missing one costs more.
@@ -39,8 +41,8 @@ def redact(text: str) -> tuple[str, list[str]]:
 
 
 def warning(kinds: list[str]) -> str:
-    names = " and ".join(", ".join(f"a {k}" if k[0] not in "aeiouAEIOU" else f"an {k}"
-                                   for k in kinds).rsplit(", ", 1))
+    names = readable_list([f"a {k}" if k[0] not in "aeiouAEIOU" else f"an {k}"
+                           for k in kinds])
     it = "them" if len(kinds) > 1 else "it"
     return (f"Your question included {names}: I removed {it} before searching and did not "
             f"store {it}. Please keep personal data out of questions.")
