@@ -110,18 +110,18 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
     from bot.answer import Status
     from bot.render import as_json, as_text
-
-    def notify(message: str) -> None:
-        print(message, file=sys.stderr)
-
     from ingest.store import StoreUnavailable
 
     try:
-        answerer = core.build_answerer(settings, notify=notify)
+        answerer = core.build_answerer(settings, notify=_to_stderr)
         answerer.retriever.collection()  # reach the store now, not mid-answer
     except StoreUnavailable as exc:
         print(f"spendbot ask: {exc}", file=sys.stderr)
@@ -139,7 +139,6 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
-
     from bot import core, evaluate
 
     try:
@@ -151,8 +150,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     failed_any = False
     for kind in kinds:
         try:
-            answerer = core.build_answerer(settings, notify=lambda m: print(m, file=sys.stderr),
-                                           retrieval=args.retrieval,
+            answerer = core.build_answerer(settings, notify=_to_stderr, retrieval=args.retrieval,
                                            min_relevance=args.min_relevance, answerer=kind)
         except ValueError as exc:
             print(f"spendbot eval: {exc}", file=sys.stderr)
@@ -211,7 +209,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         text = read_proposal(args.file)
-        answerer = core.build_answerer(settings, notify=lambda m: print(m, file=sys.stderr))
+        answerer = core.build_answerer(settings, notify=_to_stderr)
         review = core.build_reviewer(settings, answerer).review(text)
     except ProposalError as exc:
         print(f"spendbot review: {exc}", file=sys.stderr)

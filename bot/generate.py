@@ -54,6 +54,12 @@ FALLBACK_NOTE = ("Note: the model service {reason}, so this answer is quoted dir
                  "guidance instead.")
 
 
+def invoke(model, messages: list, timeout: float):
+    """Call the model, giving up after `timeout` seconds (the call itself cannot be cancelled,
+    so it finishes in the background; the user is not kept waiting for it)."""
+    return _executor.submit(model.invoke, messages).result(timeout=timeout)
+
+
 def build_model(spec: str | None = None):
     """The chat model `SPENDBOT_LLM` names, or None when none is configured."""
     spec = spec or os.environ.get("SPENDBOT_LLM")
@@ -86,8 +92,7 @@ class GenerativeAnswerer:
         if not sources:
             return base
         try:
-            reply = _executor.submit(self.model.invoke, self._messages(base, sources)).result(
-                timeout=self.timeout)
+            reply = invoke(self.model, self._messages(base, sources), self.timeout)
         except FutureTimeout:
             return with_note(base, FALLBACK_NOTE.format(reason="took too long to answer"))
         except Exception as exc:
@@ -210,8 +215,8 @@ class GenerativeReviewer:
             "criteria": [{"title": f.title, "status": f.status} for f in review.criteria]}
         facts = json.dumps(findings, ensure_ascii=False)
         try:
-            reply = _executor.submit(self.model.invoke, [
-                SystemMessage(REVIEW_SYSTEM), HumanMessage(facts)]).result(timeout=self.timeout)
+            reply = invoke(self.model, [SystemMessage(REVIEW_SYSTEM), HumanMessage(facts)],
+                           self.timeout)
         except Exception as exc:  # no overview is better than a late or failed one
             log.warning("model service failed for a review overview: %s",
                         exc.__class__.__name__)

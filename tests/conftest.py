@@ -59,29 +59,37 @@ def knowledge(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory):
-    """Chroma's own server (`chroma run`) on loopback, for the store tests' second backend."""
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    """Chroma's own server (`chroma run`) on loopback, once it answers its heartbeat."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    log = (tmp_path_factory.mktemp("chroma-log") / "chroma.log").open("w")
-    process = subprocess.Popen([chroma, "run", "--path", str(tmp_path_factory.mktemp("chroma")),
-                                "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    log = path.with_suffix(".log")
+    process = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=log.open("w"),
+                               stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
-            break
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
+            return process
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError(f"chroma run did not start; see {log.name}") from None
+                raise RuntimeError(f"chroma run did not start; see {log}") from None
             time.sleep(0.3)
-    yield url
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory):
+    """A Chroma server for the whole session: the store tests' second backend."""
+    port = free_port()
+    process = start_chroma(tmp_path_factory.mktemp("chroma") / "data", port)
+    yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=30)
 

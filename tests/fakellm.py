@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from loopback import LoopbackServer
 
 RECORDED = {
     "What are the red lines?": {
@@ -23,48 +23,25 @@ RECORDED = {
 }
 
 
-class FakeLLM:
+class FakeLLM(LoopbackServer):
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.fail_next: list[int] = []
-        fake = self
+        super().__init__()
+        self.url = f"{self.base}/v1"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "body": body,
-                                      "auth": self.headers.get("Authorization")})
-                if fake.fail_next:
-                    status = fake.fail_next.pop(0)
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(json.dumps({"error": {"message": "unavailable",
-                                                           "type": "server_error"}}).encode())
-                    return
-                reply = json.dumps({
-                    "id": "chatcmpl-test", "object": "chat.completion",
-                    "created": int(time.time()), "model": body.get("model", "test"),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                        "role": "assistant", "content": fake.content(body)}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, path: str, headers, raw: str) -> tuple[int, dict, object]:
+        body = json.loads(raw)
+        self.requests.append({"path": path, "body": body, "auth": headers.get("Authorization")})
+        if self.fail_next:
+            return self.fail_next.pop(0), {}, {"error": {"message": "unavailable",
+                                                         "type": "server_error"}}
+        return 200, {}, {
+            "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+            "model": body.get("model", "test"),
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                "role": "assistant", "content": self.content(body)}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
 
     def content(self, body: dict) -> str:
         prompt = body["messages"][-1]["content"]

@@ -16,13 +16,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from loopback import LoopbackServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_USER = "U0BOTSPEND"
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
         # method -> faults to serve first, each {"status": 500} or {"status": 429, "headers":
@@ -31,48 +32,23 @@ class FakeSlack:
         self.thread_messages: list[dict] = []
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
-        fake = self
+        super().__init__()
+        self.url = f"{self.base}/api/"
+        self.response_url = f"{self.base}/response/1"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
-                method = self.path.rsplit("/", 1)[-1] if self.path.startswith("/api/") \
-                    else "response_url"
-                body = parse_body(raw, self.headers.get("Content-Type", ""))
-                with fake._lock:
-                    fault = (fake.faults.get(method) or [None]).pop(0) \
-                        if fake.faults.get(method) else None
-                    fake.calls.append((method, body))
-                if fault and fault.get("delay"):
-                    time.sleep(fault["delay"])
-                    fault = None
-                if fault:
-                    self.send_response(fault["status"])
-                    for key, value in fault.get("headers", {}).items():
-                        self.send_header(key, value)
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(json.dumps({"ok": False, "error": "ratelimited"}).encode())
-                    return
-                reply = json.dumps(fake.respond(method, body)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
-        self.response_url = f"http://127.0.0.1:{self.server.server_port}/response/1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, path: str, headers, raw: str) -> tuple[int, dict, object]:
+        method = path.rsplit("/", 1)[-1] if path.startswith("/api/") else "response_url"
+        body = parse_body(raw, headers.get("Content-Type", ""))
+        with self._lock:
+            faults = self.faults.get(method)
+            fault = faults.pop(0) if faults else None
+            self.calls.append((method, body))
+        if fault and fault.get("delay"):
+            time.sleep(fault["delay"])
+        elif fault:
+            return fault["status"], fault.get("headers", {}), {"ok": False,
+                                                               "error": "ratelimited"}
+        return 200, {}, self.respond(method, body)
 
     def respond(self, method: str, body: dict) -> dict:
         ts = f"1700000000.{next(self._ts):06d}"

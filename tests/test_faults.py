@@ -6,43 +6,27 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import KNOWLEDGE
-from fakeslack import SECRET, event, interactive, mention, post
+from conftest import KNOWLEDGE, free_port, start_chroma
+from fakeslack import event, interactive, mention, post
 from test_cli import spendbot
-from test_slack import FORM, JSON, blocks_text
-from werkzeug.serving import make_server
+from test_slack import FORM, JSON, blocks_text, serve
 
 from bot import core
 from bot.config import Settings
-from bot.slack.app import Services, SlackConfig, make_client
-from bot.slack.web import create_web_app
+from bot.slack.app import Services
 from bot.state import State
 
 POSTGRES = os.environ.get("SPENDBOT_TEST_POSTGRES_URL")
 
 
-def serve_with(fake, services, timeout: int = 10) -> tuple[str, object]:
-    import threading
-
-    config = SlackConfig("xoxb-test-token", SECRET, api_url=fake.url)
-    web = create_web_app(services, config, make_client(config, timeout=timeout))
-    server = make_server("127.0.0.1", 0, web, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/slack/events", server
-
-
 def test_slack_server_errors_are_retried_and_posted_once(fake, services) -> None:
     fake.faults["chat.update"] = [{"status": 500}, {"status": 503}]
-    url, server = serve_with(fake, services)
+    url, server = serve(fake, services)
     try:
         post(url, event(mention("What are the red lines?")), JSON)
         updates = fake.wait_for("chat.update", count=3)
@@ -56,7 +40,7 @@ def test_slack_server_errors_are_retried_and_posted_once(fake, services) -> None
 
 def test_slack_timeouts_are_retried_and_posted_once(fake, services) -> None:
     fake.faults["chat.update"] = [{"delay": 2.5}]
-    url, server = serve_with(fake, services, timeout=1)
+    url, server = serve(fake, services, timeout=1)
     try:
         post(url, event(mention("What are the red lines?")), JSON)
         fake.wait_for("chat.update", count=2)
@@ -71,7 +55,7 @@ def test_slack_timeouts_are_retried_and_posted_once(fake, services) -> None:
 def test_a_failed_placeholder_is_not_retried_and_the_answer_still_arrives(fake,
                                                                          services) -> None:
     fake.faults["chat.postMessage"] = [{"status": 500}]
-    url, server = serve_with(fake, services)
+    url, server = serve(fake, services)
     try:
         post(url, event(mention("What are the red lines?")), JSON)
         posts = fake.wait_for("chat.postMessage", count=2)
@@ -81,27 +65,6 @@ def test_a_failed_placeholder_is_not_retried_and_the_answer_still_arrives(fake,
     assert len(fake.called("chat.postMessage")) == 2  # the failed placeholder, then the answer
     assert fake.called("chat.update") == []
     assert "£100 million" in blocks_text(posts[1]["blocks"])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_chroma(path: Path, port: int) -> subprocess.Popen:
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    process = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1",
-                                "--port", str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
-            return process
-        except OSError:
-            assert time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.3)
 
 
 def test_chroma_server_stopped_mid_run(tmp_path: Path, embedder) -> None:
@@ -146,7 +109,7 @@ def test_postgres_stopped_mid_run_loses_no_feedback(fake, answerer, corpus_setti
     metadata.drop_all(State(POSTGRES).engine)
     state = State(POSTGRES)
     reviewer = Reviewer(answerer.retriever, load_criteria(corpus_settings.knowledge_dir))
-    url, server = serve_with(fake, Services(answerer, reviewer, state))
+    url, server = serve(fake, Services(answerer, reviewer, state))
     try:
         post(url, event(mention("What are the red lines?")), JSON)
         answer_id = [b for b in fake.wait_for("chat.update")[0]["blocks"]

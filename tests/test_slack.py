@@ -34,9 +34,10 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 
-def serve(fake: FakeSlack, services: Services) -> tuple[str, object]:
+def serve(fake: FakeSlack, services: Services, timeout: int = 10) -> tuple[str, object]:
+    """The real Flask/Bolt app on loopback, its Web API calls going to `fake`."""
     config = SlackConfig("xoxb-test-token", SECRET, api_url=fake.url)
-    web = create_web_app(services, config, make_client(config))
+    web = create_web_app(services, config, make_client(config, timeout=timeout))
     server = make_server("127.0.0.1", 0, web, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}/slack/events", server
@@ -107,6 +108,10 @@ def test_other_bots_and_edits_are_ignored(fake, app_url) -> None:
         assert post(app_url, event(inner), JSON)[0] == 200
     time.sleep(1.0)
     assert fake.called("chat.postMessage") == []
+    # The app was listening all along: a person's question is answered, and only that one.
+    post(app_url, event(mention("What are the red lines?")), JSON)
+    fake.wait_for("chat.update")
+    assert [p["thread_ts"] for p in fake.called("chat.postMessage")] == ["1700000001.000100"]
 
 
 def test_a_retried_event_is_answered_once(fake, app_url) -> None:

@@ -181,21 +181,22 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
     def from_a_bot(event: dict) -> bool:
         return bool(event.get("bot_id") or event.get("subtype") == "bot_message")
 
-    @app.event("app_mention")
-    def on_mention(event: dict, client: WebClient) -> None:
-        if from_a_bot(event):
-            return
+    def answer_event(event: dict, client: WebClient) -> None:
+        """A question in a message: answered in its thread, with the thread's earlier turns."""
         answer_in_thread(client, event["channel"], event.get("thread_ts") or event["ts"],
                          question_text(event.get("text", "")), thread_history(client, event),
                          event.get("user"))
+
+    @app.event("app_mention")
+    def on_mention(event: dict, client: WebClient) -> None:
+        if not from_a_bot(event):
+            answer_event(event, client)
 
     @app.event("message")
     def on_message(event: dict, client: WebClient) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or from_a_bot(event):
             return  # channel chatter, edits and deletions, and bots are not questions
-        answer_in_thread(client, event["channel"], event.get("thread_ts") or event["ts"],
-                         question_text(event.get("text", "")), thread_history(client, event),
-                         event.get("user"))
+        answer_event(event, client)
 
     @app.event("app_home_opened")
     def on_home(event: dict, client: WebClient) -> None:
