@@ -68,10 +68,6 @@ class DocumentInfo:
     sources: tuple[str, ...] = ()
     in_manifest: bool = True
 
-    @property
-    def is_current(self) -> bool:
-        return self.status == "current"
-
     def with_title(self, title: str) -> DocumentInfo:
         return replace(self, title=title)
 

@@ -47,9 +47,6 @@ class StoreLocation:
     url: str | None = None  # e.g. http://127.0.0.1:8000 for `chroma run`
     namespace: str = DEFAULT_NAMESPACE
 
-    def describe(self) -> str:
-        return self.url or str(self.path)
-
 
 @functools.cache
 def _persistent_client(path: str):
