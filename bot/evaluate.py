@@ -11,10 +11,12 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from bot.answer import Answer, Answerer
+if TYPE_CHECKING:  # only for annotations: `spendbot ingest` need not load the answerer
+    from bot.answer import Answer, Answerer
 
 THRESHOLDS = ("recall_at_3", "mrr", "evidence_hit", "answered", "refusal_accuracy")
 
