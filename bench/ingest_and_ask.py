@@ -69,8 +69,8 @@ def main() -> None:
         print(f"re-ingest with nothing changed, in process: {unchanged:.2f} s")
 
         answerer = core.build_answerer(settings, embedder=embedder)
-        questions = [case.question for case in load_cases(REPO / "tests" /
-                                                          "golden_questions.yaml")]
+        questions = [case.question for case in load_cases(REPO / "knowledge" / "eval" /
+                                                          "golden.yaml")]
         for question in questions:  # first pass builds the word index; not timed
             answerer.ask(question)
         warm = []

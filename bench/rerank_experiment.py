@@ -28,7 +28,7 @@ TOP = 5
 def main() -> None:
     answerer = core.build_answerer(Settings.load())
     retriever = answerer.retriever
-    cases = [c for c in load_cases(REPO / "tests" / "golden_questions.yaml")
+    cases = [c for c in load_cases(REPO / "knowledge" / "eval" / "golden.yaml")
              if not c.unanswerable]
     plain_ranks, reranked_ranks, costs = [], [], []
     for case in cases:

@@ -83,7 +83,7 @@ def main(factors: list[int]) -> None:
     embedder = MiniLMEmbeddings()
     embedder.embed_query("warm up")
     embedder.embed_documents(["warm up"])  # load both encoders before any timing
-    cases = load_cases(REPO / "tests" / "golden_questions.yaml")
+    cases = load_cases(REPO / "knowledge" / "eval" / "golden.yaml")
     print(f"{'corpus':>7} {'docs':>5} {'chunks':>7} {'ingest s':>9} {'chunks/s':>9} "
           f"{'index MB':>9} {'median ms':>10} {'p95 ms':>7} {'R@3':>5} {'peak MB':>8}")
     for factor in factors:

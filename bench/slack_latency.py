@@ -44,7 +44,7 @@ def main() -> None:
         server = make_server("127.0.0.1", 0, web, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}/slack/events"
-        questions = [c.question for c in load_cases(REPO / "tests" / "golden_questions.yaml")]
+        questions = [c.question for c in load_cases(REPO / "knowledge" / "eval" / "golden.yaml")]
         acks, answers = [], []
         for n, question in enumerate(questions):
             channel = f"C{n:08d}"

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 4000
 # A passage supports an answer when cosine similarity + 0.3 x weighted word coverage reaches
-# this. Calibrated with `spendbot eval --calibrate` on tests/golden_questions.yaml: the
+# this. Calibrated with `spendbot eval --calibrate` on knowledge/eval/golden.yaml: the
 # middle of the run of thresholds (0.44-0.50) with the best balanced accuracy.
 MIN_RELEVANCE = 0.47
 RELEVANCE_MARGIN = 0.15  # passages this close to the best one are cited too

@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.evaluate import THRESHOLDS
 
-GOLDEN = BUNDLED_KNOWLEDGE.parent / "tests" / "golden_questions.yaml"
+GOLDEN = BUNDLED_KNOWLEDGE / "eval" / "golden.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:

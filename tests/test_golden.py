@@ -18,7 +18,7 @@ from test_cli import COMMAND
 
 from bot.evaluate import load_cases, metrics, run_cases
 
-GOLDEN = Path(__file__).with_name("golden_questions.yaml")
+GOLDEN = Path(__file__).parent.parent / "knowledge" / "eval" / "golden.yaml"
 CASES = load_cases(GOLDEN)
 
 

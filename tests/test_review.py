@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from pdfs import make_pdf
-from test_cli import spendbot
+from test_cli import COMMAND, spendbot
 
 from bot.review import (
     MAX_PROPOSAL_CHARS,
@@ -194,7 +194,7 @@ def test_review_command_bad_files(corpus_settings, tmp_path: Path, name: str,
 
 
 def test_review_command_missing_file(corpus_settings, tmp_path: Path) -> None:
-    result = subprocess.run(["spendbot", "--store", str(corpus_settings.store_dir), "review",
+    result = subprocess.run([*COMMAND, "--store", str(corpus_settings.store_dir), "review",
                              str(tmp_path / "nope.txt")], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 2 and "Cannot read nope.txt" in result.stderr

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.slack.app import ConfigError, Services, SlackConfig, create_app
 
 log = logging.getLogger(__name__)
-GUNICORN = ("gunicorn --workers 2 --threads 8 --timeout 60 --bind 0.0.0.0:{port} "
+GUNICORN = ("--workers 2 --threads 8 --timeout 60 --bind 0.0.0.0:{port} "
             "'bot.slack.web:create_web_app()'")
 
 
@@ -61,7 +61,9 @@ def serve() -> int:
         print(f"spendbot serve: {exc}", file=sys.stderr)
         return 2
     command = GUNICORN.format(port=os.environ.get("PORT", "3000"))
-    os.execvp("gunicorn", shlex.split(command))
+    # The interpreter running us, not whatever `gunicorn` PATH holds: `.venv/bin/spendbot
+    # serve` works with no virtual environment activated.
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *shlex.split(command)])
     return 0  # not reached
 
 
