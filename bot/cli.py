@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.config import BUNDLED_KNOWLEDGE, Settings
+from bot.config import BUNDLED_KNOWLEDGE, Settings, UserError
 from bot.evaluate import THRESHOLDS
 
 GOLDEN = BUNDLED_KNOWLEDGE / "eval" / "golden.yaml"
@@ -23,23 +24,73 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     _quiet_libraries(args.verbose)
-    settings = Settings.load(args.knowledge, args.store, args.chroma_url)
-    return args.run(args, settings)
+    try:
+        settings = Settings.load(args.knowledge, args.store, args.chroma_url)
+        if args.command != "config":
+            settings.check_knowledge()
+        return args.run(args, settings)
+    except BrokenPipeError:
+        # `spendbot review x | head -1`: the reader has gone, which is not an error to report.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if isinstance(exc, _user_errors()):
+            print(f"spendbot {args.command}: {one_line(str(exc))}", file=sys.stderr)
+            return 2
+        logging.getLogger("spendbot").debug("unexpected error", exc_info=True)
+        print(f"spendbot {args.command}: something went wrong that is not your fault; run it "
+              "again with --verbose to see where.", file=sys.stderr)
+        return 1
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors whose message tells the user what to fix (exit 2, no trace). Imported here,
+    when something has gone wrong, so start-up does not pay for modules it may not use."""
+    from bot.evaluate import QuestionSetError
+    from bot.review import ProposalError
+    from bot.slack.app import ConfigError
+    from ingest.manifest import ManifestError
+    from ingest.pipeline import IngestError
+    from ingest.store import StoreUnavailable
+
+    return (UserError, ManifestError, IngestError, StoreUnavailable, ProposalError,
+            QuestionSetError, ConfigError)
+
+
+def one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """--knowledge, --store, --chroma-url and -v, accepted before or after the command.
+
+    On a subcommand they default to SUPPRESS, so a value given before the command is not
+    overwritten by the subcommand's default."""
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument("--knowledge", metavar="DIR", **default,
+                        help="knowledge folder (default: $SPENDBOT_KNOWLEDGE or the bundled one)")
+    parser.add_argument("--store", metavar="DIR", **default,
+                        help="index location (default: $SPENDBOT_STORE, or a folder in your "
+                             "data folder kept for this knowledge folder)")
+    parser.add_argument("--chroma-url", metavar="URL", **default,
+                        help="use Chroma's server at URL (default: $SPENDBOT_CHROMA_URL, or the "
+                             "embedded store)")
+    parser.add_argument("-v", "--verbose", action="store_true", **default,
+                        help="log what happens")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spendbot", description="Answers about UK government technology spend control, "
                                      "quoted from the guidance with citations.")
-    parser.add_argument("--knowledge", metavar="DIR",
-                        help="knowledge folder (default: $SPENDBOT_KNOWLEDGE or the bundled one)")
-    parser.add_argument("--store", metavar="DIR",
-                        help="index location (default: $SPENDBOT_STORE or your data folder)")
-    parser.add_argument("--chroma-url", metavar="URL",
-                        help="use Chroma's server at URL (default: $SPENDBOT_CHROMA_URL, or the "
-                             "embedded store)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    _global_options(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", dest="command",
+                                     parser_class=lambda **kw: argparse.ArgumentParser(
+                                         parents=[common], **kw))
 
     ingest = commands.add_parser("ingest", help="load the knowledge folder into the index")
     ingest.set_defaults(run=_ingest)
@@ -57,9 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     review.set_defaults(run=_review)
 
     serve = commands.add_parser("serve", help="run the Slack app over HTTP (gunicorn, $PORT)")
-    serve.set_defaults(run=lambda args, settings: _slack("serve"))
+    serve.set_defaults(run=lambda args, settings: _slack("serve", settings))
     socket = commands.add_parser("socket", help="run the Slack app in Socket Mode")
-    socket.set_defaults(run=lambda args, settings: _slack("socket"))
+    socket.set_defaults(run=lambda args, settings: _slack("socket", settings))
+
+    config = commands.add_parser("config", help="show the settings in effect (secrets masked)")
+    config.set_defaults(run=_config)
 
     evaluate = commands.add_parser("eval", help="score answers against a question set")
     evaluate.add_argument("questions", nargs="?", type=Path, default=GOLDEN,
@@ -82,6 +136,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config(args: argparse.Namespace, settings: Settings) -> int:
+    rows = settings.described()
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name.ljust(width)}  {value}")
+    return 0
+
+
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
     from ingest.pipeline import IngestError
@@ -90,9 +152,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = core.ingest(settings, progress=_progress_bar)
     except (IngestError, StoreUnavailable) as exc:
-        print(f"spendbot ingest: {exc}. The previous index, if any, is unchanged.",
-              file=sys.stderr)
-        return 2
+        raise UserError(f"{exc}. The previous index, if any, is unchanged.") from exc
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for name, reason in report.failed:
@@ -118,14 +178,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
     from bot.answer import Status
     from bot.render import as_json, as_text
-    from ingest.store import StoreUnavailable
 
-    try:
-        answerer = core.build_answerer(settings, notify=_to_stderr)
-        answerer.retriever.collection()  # reach the store now, not mid-answer
-    except StoreUnavailable as exc:
-        print(f"spendbot ask: {exc}", file=sys.stderr)
-        return 2
+    answerer = core.build_answerer(settings, notify=_to_stderr)
+    answerer.retriever.collection()  # reach the store now, not mid-answer
     render = as_json if args.format == "json" else as_text
     if args.question == ["-"]:
         for n, question in enumerate(_stdin_questions()):
@@ -141,11 +196,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core, evaluate
 
-    try:
-        cases = evaluate.load_cases(args.questions)
-    except evaluate.QuestionSetError as exc:
-        print(f"spendbot eval: {exc}", file=sys.stderr)
-        return 2
+    cases = evaluate.load_cases(args.questions)
     kinds = ["extractive", "generative"] if args.answerer == "both" else [args.answerer]
     failed_any = False
     for kind in kinds:
@@ -205,24 +256,20 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot import core
     from bot.render import review_as_text
-    from bot.review import ProposalError, read_proposal
+    from bot.review import read_proposal
 
-    try:
-        text = read_proposal(args.file)
-        answerer = core.build_answerer(settings, notify=_to_stderr)
-        review = core.build_reviewer(settings, answerer).review(text)
-    except ProposalError as exc:
-        print(f"spendbot review: {exc}", file=sys.stderr)
-        return 2
+    text = read_proposal(args.file)
+    answerer = core.build_answerer(settings, notify=_to_stderr)
+    review = core.build_reviewer(settings, answerer).review(text)
     print(json.dumps(review.to_dict(), ensure_ascii=False) if args.format == "json"
           else review_as_text(review))
     return 0
 
 
-def _slack(mode: str) -> int:
+def _slack(mode: str, settings: Settings) -> int:
     from bot.slack import web
 
-    return web.serve() if mode == "serve" else web.socket()
+    return web.serve(settings) if mode == "serve" else web.socket(settings)
 
 
 def _stdin_questions() -> Iterator[str]:

@@ -18,14 +18,9 @@ from ingest.pipeline import IngestReport, ProgressFactory, run_ingest
 
 def open_state(settings: Settings):
     """The shared state database: $SPENDBOT_DATABASE_URL, or SQLite beside the store."""
-    import os
-    from pathlib import Path
+    from bot.state import State
 
-    from bot.state import State, database_url
-
-    default = Path(os.environ.get("SPENDBOT_STATE") or settings.store_dir.parent /
-                   "state.sqlite3")
-    return State(database_url(default))
+    return State(settings.database_url or f"sqlite:///{settings.state_file}")
 
 
 def open_store(settings: Settings) -> store.Store:
@@ -56,7 +51,7 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
         return extractive
     from bot.generate import GenerativeAnswerer, build_model
 
-    model = build_model()
+    model = build_model(settings)
     if model is None:
         if answerer == "generative":
             raise ValueError("no model configured: set SPENDBOT_LLM (e.g. openai:gpt-4o-mini)")

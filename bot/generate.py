@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.answer import Answer, Answerer, Status, not_covered
+from bot.config import Settings
 from bot.money import amounts
 from bot.quotes import quote_passage, verify_quotes
 from bot.retrieval import Passage
@@ -60,18 +60,16 @@ def invoke(model, messages: list, timeout: float):
     return _executor.submit(model.invoke, messages).result(timeout=timeout)
 
 
-def build_model(spec: str | None = None):
+def build_model(settings: Settings):
     """The chat model `SPENDBOT_LLM` names, or None when none is configured."""
-    spec = spec or os.environ.get("SPENDBOT_LLM")
-    if not spec:
+    if not settings.llm:
         return None
     from langchain.chat_models import init_chat_model
 
-    kwargs = {"temperature": 0, "timeout": float(os.environ.get("SPENDBOT_LLM_TIMEOUT", "20")),
-              "max_retries": 1}
-    if os.environ.get("SPENDBOT_LLM_BASE_URL"):
-        kwargs["base_url"] = os.environ["SPENDBOT_LLM_BASE_URL"]
-    return init_chat_model(spec, **kwargs)
+    kwargs = {"temperature": 0, "timeout": settings.llm_timeout, "max_retries": 1}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    return init_chat_model(settings.llm, **kwargs)
 
 
 class GenerativeAnswerer:

@@ -57,12 +57,6 @@ ingest_runs = Table("ingest_runs", metadata,
                     Column("failed", Text, nullable=False))
 
 
-def database_url(path: Path | None = None) -> str:
-    import os
-
-    return os.environ.get("SPENDBOT_DATABASE_URL") or f"sqlite:///{path}"
-
-
 class State:
     def __init__(self, url_or_path: str | Path) -> None:
         url = str(url_or_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from fakellm import FakeLLM
@@ -10,11 +11,13 @@ from test_cli import spendbot
 
 from bot import core
 from bot.answer import Status
+from bot.config import Settings
 from bot.generate import GenerativeAnswerer
 
 
 @pytest.fixture
 def llm(monkeypatch):
+    """A fake OpenAI-compatible server, configured through the environment as a user would."""
     server = FakeLLM()
     monkeypatch.setenv("SPENDBOT_LLM", "openai:gpt-4o-mini")
     monkeypatch.setenv("SPENDBOT_LLM_BASE_URL", server.url)
@@ -24,9 +27,17 @@ def llm(monkeypatch):
     server.close()
 
 
-def test_generative_answer_through_an_openai_compatible_server(llm, corpus_settings,
+@pytest.fixture
+def llm_settings(llm, corpus_settings):
+    """The corpus store, with the model settings read from the environment set above."""
+    loaded = Settings.load(store=str(corpus_settings.store_dir))
+    return replace(corpus_settings, llm=loaded.llm, llm_base_url=loaded.llm_base_url,
+                   llm_timeout=loaded.llm_timeout)
+
+
+def test_generative_answer_through_an_openai_compatible_server(llm, llm_settings,
                                                                 embedder) -> None:
-    answerer = core.build_answerer(corpus_settings, embedder=embedder)
+    answerer = core.build_answerer(llm_settings, embedder=embedder)
     assert isinstance(answerer, GenerativeAnswerer)
     answer = answerer.ask("What are the red lines?")
     assert answer.status is Status.ANSWERED
@@ -41,10 +52,10 @@ def test_generative_answer_through_an_openai_compatible_server(llm, corpus_setti
     assert "https://" not in request["body"]["messages"][1]["content"]
 
 
-def test_server_errors_fall_back_to_the_extractive_answer(llm, corpus_settings,
+def test_server_errors_fall_back_to_the_extractive_answer(llm, llm_settings,
                                                           embedder) -> None:
     llm.fail_next = [500, 500, 500]
-    answer = core.build_answerer(corpus_settings, embedder=embedder).ask(
+    answer = core.build_answerer(llm_settings, embedder=embedder).ask(
         "Who does the service manager report to?")
     assert answer.status is Status.ANSWERED and "reporting into the CDO" in answer.text
     assert "the model service was unavailable" in answer.text

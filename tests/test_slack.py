@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -268,27 +269,46 @@ def test_app_home_lists_the_corpus(fake, app_url) -> None:
     assert "Last ingested" in text
 
 
-def test_the_procfile_web_process_serves_signed_events(fake, corpus_settings) -> None:
-    procfile = (REPO / "Procfile").read_text()
-    web_line = next(line for line in procfile.splitlines() if line.startswith("web:"))
-    assert web_line.removeprefix("web: ") == GUNICORN.format(port="${PORT:-3000}")
-    port = 18000 + os.getpid() % 1000
+def web_command(how: str) -> list[str]:
+    """The Procfile's web line as a platform runs it, or `.venv/bin/spendbot serve`."""
+    if how == "procfile":
+        procfile = (REPO / "Procfile").read_text()
+        web_line = next(line for line in procfile.splitlines() if line.startswith("web:"))
+        assert web_line.removeprefix("web: ") == "gunicorn " + GUNICORN.format(
+            port="${PORT:-3000}")
+        return ["bash", "-c", web_line.removeprefix("web: ")]
+    return [str(Path(sys.executable).with_name("spendbot")), "serve"]
+
+
+@pytest.mark.parametrize("how", ["procfile", "spendbot serve"])
+def test_the_web_process_serves_signed_events(fake, corpus_settings, how) -> None:
+    port = 18000 + os.getpid() % 1000 + (how == "procfile") * 7
+    # A platform puts the app's environment on PATH for the Procfile; `spendbot serve` must
+    # work with no virtual environment on PATH at all.
+    path = (f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+            if how == "procfile" else "/usr/bin:/bin")
     env = {**os.environ, "PORT": str(port), "SLACK_BOT_TOKEN": "xoxb-test-token",
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
            "SPENDBOT_STORE": str(corpus_settings.store_dir),
-           "SPENDBOT_STATE": str(corpus_settings.store_dir.parent / "gunicorn-state.sqlite3"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    process = subprocess.Popen(["bash", "-c", web_line.removeprefix("web: ")], env=env,
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+           "SPENDBOT_STATE": str(corpus_settings.store_dir.parent / f"web-{port}.sqlite3"),
+           "PATH": path}
+    env.pop("VIRTUAL_ENV", None)
+    process = subprocess.Popen(web_command(how), env=env, cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
+        seen: list[int] = []
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and 200 not in seen:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
+                seen.append(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                                   timeout=2).status)
+            except urllib.error.HTTPError as exc:
+                seen.append(exc.code)
             except OSError:
-                time.sleep(0.5)
+                pass  # not listening yet
+            time.sleep(0.1)
+        # The port answers while the model loads, and says honestly that it is not ready.
+        assert seen[0] == 503 and seen[-1] == 200, seen
         url = f"http://127.0.0.1:{port}/slack/events"
         status, _, seconds = post(url, event(mention("What are the red lines?")), JSON)
         assert status == 200 and seconds < 3

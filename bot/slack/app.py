@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 import uuid
@@ -23,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.answer import Answerer
+from bot.config import Settings
 from bot.retrieval import StoreUnavailable
 from bot.review import ProposalError, Reviewer, check_proposal
 from bot.slack import render
@@ -46,15 +46,21 @@ class SlackConfig:
 
     @classmethod
     def from_env(cls, socket_mode: bool = False) -> SlackConfig:
-        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"]
-                                                                 if socket_mode else [])
-        missing = [name for name in needed if not os.environ.get(name)]
+        return cls.from_settings(Settings.load(), socket_mode)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, socket_mode: bool = False) -> SlackConfig:
+        needed = {"SLACK_BOT_TOKEN": settings.slack_bot_token,
+                  "SLACK_SIGNING_SECRET": settings.slack_signing_secret}
+        if socket_mode:
+            needed["SLACK_APP_TOKEN"] = settings.slack_app_token
+        missing = [name for name, value in needed.items() if not value]
         if missing:
             raise ConfigError(f"missing {', '.join(missing)}: set "
                               f"{'it' if len(missing) == 1 else 'them'} in the environment "
                               "(see README, 'Running the Slack app')")
-        return cls(os.environ["SLACK_BOT_TOKEN"], os.environ["SLACK_SIGNING_SECRET"],
-                   os.environ.get("SLACK_APP_TOKEN"), os.environ.get("SLACK_API_URL"))
+        return cls(settings.slack_bot_token, settings.slack_signing_secret,
+                   settings.slack_app_token, settings.slack_api_url)
 
 
 @dataclass
