@@ -153,6 +153,10 @@ def passages(text: str) -> list[Passage]:
 
     def flush() -> None:
         for piece in pieces:
+            if heading and len(WORD.findall(piece)) <= 4 and not re.search(r"[.!?]$", piece):
+                # A cell under its label, as a .docx table reads: "Total", "£150 million".
+                found.append(Passage(f"{heading} | {piece}", heading, f"{heading}: {piece}"))
+                continue
             found.extend(Passage(s.strip(), heading) for s in split_sentences(piece)
                          if re.search(r"\w", s))
         pieces.clear()
@@ -180,7 +184,9 @@ def passages(text: str) -> list[Passage]:
             flush()
             heading = MARKDOWN_HEADING.sub("", stripped).rstrip(":").strip()
             continue
-        if BULLET.match(line) or not pieces:
+        starts = re.match(r"[A-Z0-9£“\"(]", stripped)
+        if BULLET.match(line) or not pieces or starts and len(pieces[-1]) < 40:
+            # A list item, or a new line after a fragment such as a table cell.
             pieces.append(BULLET.sub("", line).strip())
         else:  # a hard-wrapped line continues the one before
             pieces[-1] = f"{pieces[-1]} {stripped}"

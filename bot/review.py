@@ -164,7 +164,8 @@ def verdict_line(outcomes: list[RuleOutcome], findings: list[Finding]) -> str:
     for o in outcomes:
         if o.verdict == "needs_approval":
             over = ("any spend on Crypt-Key" if o.found == "Crypt-Key"
-                    else f"over {o.limit}")
+                    else f"public-facing, over {o.limit.split()[0]}"
+                    if o.limit.endswith("(public-facing)") else f"over {o.limit}")
             parts.append(f"needs spend control approval ({over})")
     concerns = sum(f.status == "at_odds" for f in findings)
     gaps = sum(f.status == "not_mentioned" for f in findings)
