@@ -59,7 +59,10 @@ def _phrases(*path: str) -> re.Pattern[str]:
     for key in path:
         data = data[key]
     words = sorted(data, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")", re.I)
+    # Whole words, unless the cue ends in "*": "host*" is "host", "hosting", "hosted".
+    alternatives = [re.escape(w[:-1]) if w.endswith("*") else re.escape(w) + r"(?![\w])"
+                    for w in words]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")", re.I)
 
 
 def find(phrases: str, text: str) -> list[re.Match[str]]:
@@ -92,11 +95,16 @@ def negated(text: str, start: int, end: int | None = None) -> bool:
     lo, hi = clause(text, start, end)
     reach = cues()["negation"]["reach"]
     exempt = [(m.start(), m.end()) for m in find("negation.not_negation", text)]
+    short = {w.lower() for w in cues()["negation"]["determiners"]}
     for cue in find("negation.before", text[lo:start]):
         at = lo + cue.start()
         if any(a <= at < b for a, b in exempt):
             continue
-        if _words_between(text[at:start]) <= reach:
+        # "no" and "without" govern a noun phrase: "no automatic extension and a break
+        # clause" does not negate the break clause.
+        limit = cues()["negation"]["determiner_reach"] if cue.group(0).lower() in short \
+            else reach
+        if _words_between(text[at:start]) <= limit:
             return True
     for cue in find("negation.after", text[end:hi]):
         at = end + cue.start()
@@ -107,11 +115,12 @@ def negated(text: str, start: int, end: int | None = None) -> bool:
     return False
 
 
-def rejected(text: str, start: int) -> bool:
+def rejected(text: str, start: int, cues_list: str = "negation.rejecting") -> bool:
     """Whether the phrase at `start` is turned down: "rather than build our own",
-    "we will avoid lock-in", "moving away from our own data centre"."""
+    "we will avoid lock-in", "moving away from our own data centre". A good thing is turned
+    down only by `negation.alternatives` ("rather than reuse"): "reducing carbon" is good."""
     lo, _ = clause(text, start, start + 1)
-    cue = find("negation.rejecting", text[lo:start])
+    cue = find(cues_list, text[lo:start])
     return bool(cue) and _words_between(text[lo + cue[-1].end():start]) <= 4
 
 

@@ -124,7 +124,8 @@ def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
         for cue in criterion.cues:
             for match in _occurrences(cue, text):
                 hit = True
-                if negated(text, match.start(), match.end()) or rejected(text, match.start()):
+                if negated(text, match.start(), match.end()) or rejected(
+                        text, match.start(), "negation.alternatives"):
                     signals.setdefault("at_odds", passage.text)
                 elif deferred(text, match.start(), match.end()):
                     signals.setdefault("deferred", passage.text)

@@ -251,7 +251,7 @@ def test_review_from_stdin_as_text(corpus_settings) -> None:
     result = spendbot("--store", str(corpus_settings.store_dir), "review", "-",
                       stdin="We have not planned accessibility testing.\n")
     assert result.returncode == 0
-    assert result.stdout.startswith("Review: No red lines crossed · 1 concern · 11 gaps")
+    assert result.stdout.startswith("Review: No red lines crossed · 1 concern · 12 gaps")
     assert "AT ODDS: Make things accessible" in result.stdout
 
 
