@@ -14,6 +14,7 @@ judged.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -104,8 +105,18 @@ class Assessment:
     deferred: bool = False
 
 
-def _occurrences(phrase: str, text: str) -> list[re.Match[str]]:
-    return list(re.finditer(r"(?<![\w-])" + re.escape(phrase), text, re.I))
+@functools.cache
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a criterion's phrases, each matching at a word start, longest first."""
+    if not phrases:
+        return None
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in ordered) + ")", re.I)
+
+
+def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
+    pattern = _pattern(phrases)
+    return list(pattern.finditer(text)) if pattern else []
 
 
 def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
@@ -115,23 +126,21 @@ def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
     for passage in proposal:
         text = passage.read
         hit = False
-        for phrase in criterion.against:
-            for match in _occurrences(phrase, text):
-                hit = True
-                avoided = rejected(text, match.start()) or negated(text, match.start(),
-                                                                   match.end())
-                signals.setdefault("addressed" if avoided else "at_odds", passage.text)
-        for cue in criterion.cues:
-            for match in _occurrences(cue, text):
-                hit = True
-                if negated(text, match.start(), match.end()) or rejected(
-                        text, match.start(), "negation.alternatives"):
-                    signals.setdefault("at_odds", passage.text)
-                elif deferred(text, match.start(), match.end()):
-                    signals.setdefault("deferred", passage.text)
-                else:
-                    signals.setdefault("addressed", passage.text)
-        if not hit and any(_occurrences(cue, passage.heading) for cue in criterion.cues):
+        for match in _occurrences(criterion.against, text):
+            hit = True
+            avoided = rejected(text, match.start()) or negated(text, match.start(),
+                                                               match.end())
+            signals.setdefault("addressed" if avoided else "at_odds", passage.text)
+        for match in _occurrences(criterion.cues, text):
+            hit = True
+            if negated(text, match.start(), match.end()) or rejected(
+                    text, match.start(), "negation.alternatives"):
+                signals.setdefault("at_odds", passage.text)
+            elif deferred(text, match.start(), match.end()):
+                signals.setdefault("deferred", passage.text)
+            else:
+                signals.setdefault("addressed", passage.text)
+        if not hit and passage.heading and _occurrences(criterion.cues, passage.heading):
             # "## Accessibility" then "To be decided.": the heading names the topic.
             if negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):
                 signals.setdefault("at_odds", passage.text)
@@ -193,16 +202,23 @@ class Reviewer:
 
     def review(self, proposal: str) -> Review:
         read = passages(check_proposal(proposal))
+        cited: dict[tuple[str, str], Citation | None] = {}
+
+        def cite(doc_id: str, clause: str) -> Citation | None:  # each clause looked up once
+            if (doc_id, clause) not in cited:
+                cited[doc_id, clause] = self.cite(doc_id, clause)
+            return cited[doc_id, clause]
+
         findings = []
         for criterion in self.criteria:
             judged = assess(criterion, read)
             findings.append(Finding(
                 criterion.id, criterion.title, judged.status, judged.evidence,
-                self.cite(criterion.doc_id, criterion.clause),
+                cite(criterion.doc_id, criterion.clause),
                 None if judged.status == "addressed" else criterion.question, judged.deferred))
         reported = red_lines(judge(read_facts(read)))
         found = [RedLine(o.rule, o.found, o.limit, o.verdict, list(o.evidence),
-                         self.cite(RED_LINES_DOC, o.clause)) for o in reported]
+                         cite(RED_LINES_DOC, o.clause)) for o in reported]
         return Review(verdict_line(reported, findings), findings, found)
 
 
