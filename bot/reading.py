@@ -130,6 +130,8 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
     lo, hi = clause(text, start, end)
     if mentions("deferral.phrases", text[lo:hi]):
         return True
+    if _words_between(text[lo:hi]) <= 3 and mentions("deferral.phrases", text[hi:]):
+        return True  # one of a list: "Security, accessibility and research come later"
     # A short sentence that is all deferral: "Accessibility: to be decided."
     return len(WORD.findall(text)) <= 8 and mentions("deferral.phrases", text)
 

@@ -133,11 +133,12 @@ def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
             signals.setdefault("addressed" if avoided else "at_odds", passage.text)
         for match in _occurrences(criterion.cues, text):
             hit = True
-            if negated(text, match.start(), match.end()) or rejected(
+            if deferred(text, match.start(), match.end()):
+                # Put off, even when negated now: "not assessed until after launch".
+                signals.setdefault("deferred", passage.text)
+            elif negated(text, match.start(), match.end()) or rejected(
                     text, match.start(), "negation.alternatives"):
                 signals.setdefault("at_odds", passage.text)
-            elif deferred(text, match.start(), match.end()):
-                signals.setdefault("deferred", passage.text)
             else:
                 signals.setdefault("addressed", passage.text)
         if not hit and passage.heading and _occurrences(criterion.cues, passage.heading):
