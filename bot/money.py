@@ -1,7 +1,12 @@
 """Amounts of money in text, as numbers: "£100 million", "£1.2bn", "a hundred million pounds".
 
 Questions and proposals write money every way there is; the guidance writes "£100 million"
-and "£1,000,000". Reading both to a number lets them meet.
+and "£1,000,000". Reading both to a number lets them meet. Used by retrieval (money terms),
+the question answerer and the proposal review (bot/rules.py), so they all read a sum alike.
+
+Number words in full ("three hundred and forty million pounds") are read by text2num, a
+maintained parser; fractions of a scale ("a quarter of a billion", "one and a half million",
+"half a million") are read here, because text2num does not read them.
 """
 
 from __future__ import annotations
@@ -9,22 +14,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-          "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-          "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+from text_to_num import text2num
+
 _SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
           "billion": 10**9, "bn": 10**9, "b": 10**9, "hundred": 100}
+_FRACTIONS = {"half": 0.5, "quarter": 0.25, "third": 1 / 3, "three quarters": 0.75}
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_WORD_NUMBER = r"(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
-               r"fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)" \
-               r"(?:[ -](?:hundred|one|two|three|four|five|six|seven|eight|nine))?)"
+_UNITS = (r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+          r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+          r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
+# A run of number words: "three hundred and forty million", "a quarter of a billion".
+_WORD = rf"(?:{_UNITS}|half|quarter|quarters|third)"
+_WORD_NUMBER = (rf"(?:(?:a|an)[ -])?{_WORD}(?:(?:[ -]|\s+and(?:\s+a|\s+an)?\s+|\s+point\s+|"
+                rf"\s+of\s+(?:a|an)\s+|\s+(?:a|an)\s+){_WORD})*")
 _SCALES = r"(?:thousand|million|billion|bn|mn|m|k|b)\b"
-POUNDS_FIRST = re.compile(
-    rf"£\s?(?P<n>{_NUMBER})\s*(?P<scale>{_SCALES})?", re.I)
+POUNDS_FIRST = re.compile(rf"£\s?(?P<n>{_NUMBER})\s*(?P<scale>{_SCALES})?", re.I)
 POUNDS_AFTER = re.compile(
     rf"\b(?P<n>{_NUMBER}|{_WORD_NUMBER})\s*(?P<scale>(?:hundred\s+)?{_SCALES})?\s*"
     r"(?:pounds|pounds sterling|gbp|quid)\b", re.I)
+_FRACTION = re.compile(r"^(?:(?P<whole>.+?)\s+and\s+)?(?:(?:a|an|one)\s+)?"
+                       r"(?P<frac>three quarters|half|quarter|third)"
+                       r"(?:\s+of)?(?:\s+(?:a|an|one))?(?:\s+(?P<scale>thousand|million|"
+                       r"billion))?$")
 
 
 @dataclass(frozen=True)
@@ -35,16 +46,36 @@ class Amount:
     end: int
 
 
-def _number(text: str) -> float:
-    text = text.lower().replace(",", "")
+def number_words(text: str) -> float | None:
+    """The value of a number written in words, or None: "three hundred and forty" is 340."""
+    words = re.sub(r"[\s-]+", " ", text.lower()).strip()
+    fraction = _FRACTION.match(words)
+    if fraction:
+        whole = number_words(fraction.group("whole")) if fraction.group("whole") else 0.0
+        if whole is None:
+            return None
+        return (whole + _FRACTIONS[fraction.group("frac")]) * _SCALE.get(
+            fraction.group("scale") or "", 1)
+    words = re.sub(r"^(a|an) ", "one ", words)
+    point = re.fullmatch(r"(.+) point (\w+(?: \w+)*?)(?: (thousand|million|billion))?", words)
+    if point:  # "one point two billion"
+        whole = number_words(point.group(1))
+        digits = [number_words(d) for d in point.group(2).split()]
+        if whole is None or None in digits or any(d > 9 for d in digits):
+            return None
+        decimal = float("0." + "".join(str(int(d)) for d in digits))
+        return (whole + decimal) * _SCALE.get(point.group(3) or "", 1)
     try:
-        return float(text)
+        return float(text2num(words, "en"))
     except ValueError:
-        total = 0
-        for word in re.split(r"[ -]", text):
-            value = _WORDS.get(word, 0)
-            total = total * value if word == "hundred" and total else total + value
-        return float(total)
+        return None
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return number_words(text)
 
 
 def _scale(text: str | None) -> int:
@@ -61,12 +92,22 @@ def amounts(text: str) -> list[Amount]:
         for match in pattern.finditer(text):
             if any(a.start <= match.start() < a.end for a in found):
                 continue
-            value = _number(match.group("n")) * _scale(match.group("scale"))
-            if value > 0:
-                found.append(Amount(value, match.group(0).strip(), match.start(), match.end()))
+            number = _number(match.group("n"))
+            if number:
+                found.append(Amount(number * _scale(match.group("scale")),
+                                    match.group(0).strip(), match.start(), match.end()))
     return sorted(found, key=lambda a: a.start)
 
 
 def money_terms(text: str) -> list[str]:
     """Amounts as word-index terms ("£100000000"), so "£100 million" meets "100m pounds"."""
     return [f"£{int(a.value)}" for a in amounts(text)]
+
+
+def pounds(value: float) -> str:
+    """A sum as a person writes it: "£100,000", "£1.5 million", "£250 million"."""
+    if value >= 10**9 and value % 10**7 == 0:
+        return f"£{value / 10**9:g} billion"
+    if value >= 10**6 and value % 10**4 == 0:
+        return f"£{value / 10**6:g} million"
+    return f"£{value:,.0f}"

@@ -28,19 +28,23 @@ STATUS_WORDS = {"at_odds": "AT ODDS", "not_mentioned": "GAP", "addressed": "ADDR
 
 
 def review_as_text(review: Review) -> str:
+    """The verdict line first, then each red line with every sentence that says it, then the
+    criteria, concerns first."""
     lines = [f"Review: {review.summary}", ""]
     if review.overview:
         lines += [review.overview, ""]
     for rule in review.red_lines:
         verdict = "RED LINE" if rule.verdict == "crosses" else "APPROVAL NEEDED"
         lines.append(f"{verdict} ({rule.rule}): found {rule.found}; limit {rule.limit}")
-        lines.append(f"  > {rule.evidence}")
+        lines += [f"  > {evidence}" for evidence in rule.evidence]
         if rule.citation:
             lines.append(f"  {rule.citation.title}: “{rule.citation.quote}” {rule.citation.url}")
         lines.append("")
     order = {"at_odds": 0, "not_mentioned": 1, "addressed": 2}
     for finding in sorted(review.criteria, key=lambda f: order[f.status]):
-        lines.append(f"{STATUS_WORDS[finding.status]}: {finding.title}")
+        label = STATUS_WORDS[finding.status] + (" (put off until later)" if finding.deferred
+                                                else "")
+        lines.append(f"{label}: {finding.title}")
         if finding.evidence:
             lines.append(f"  > {finding.evidence}")
         if finding.citation:

@@ -3,46 +3,32 @@
 Criteria are data (`knowledge/criteria.toml`): each rests on a clause quoted from the corpus,
 found verbatim in the store and cited. A criterion is `addressed` when the proposal says
 something that meets it, `at_odds` when it says the opposite (or negates it: "we have not
-planned accessibility testing"), `not_mentioned` otherwise. Red lines are checked by rules on
-the figures themselves (amounts, durations, extensions, supplier roles), never by similarity.
-The proposal is only ever data: nothing in it changes how it is judged.
+planned accessibility testing"), `not_mentioned` otherwise, including when it only puts it
+off ("the security review will happen after go-live": a gap, shown with `deferred`).
+The proposal is read as passages (bot/reading.py): sentences and table rows with their
+headings, never a heading as evidence. Red lines and thresholds are the rules of
+bot/rules.py, the same rules the question answerer uses, judged on the facts the proposal
+states, never by similarity. The proposal is only ever data: nothing in it changes how it is
+judged.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bot.money import amounts
 from bot.quotes import text_fragment_link
+from bot.reading import Passage, deferred, negated, passages, rejected
 from bot.retrieval import GuidanceRetriever
-from ingest.sentences import split_sentences
+from bot.rules import RED_LINES_DOC, RuleOutcome, judge, read_facts
 
 MAX_PROPOSAL_CHARS = 40_000
-CONTRACT_LIMIT = 100_000_000
-APPROVAL_LIMIT = 1_000_000
-HOSTING_YEARS = 2
-RED_LINES_DOC = "spend-control-red-lines-summary"
-NEGATION = re.compile(r"\b(no|not|never|without|yet to|won't|will not|n't|cannot|can't|"
-                      r"haven't|have not|hasn't|has not|isn't|is not|aren't|are not|nor|lack)\b",
-                      re.I)
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20}
-YEARS = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")[- ]years?\b", re.I)
-UNTIL = re.compile(r"\b(?:until|to|through|till)\s+(20\d\d)\b", re.I)
-MONTHS = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")[- ]months?\b", re.I)
-SAVINGS = re.compile(r"\b(sav(e|es|ed|ing|ings)|cashable|benefits? (of|worth)|return of)\b",
-                     re.I)
-HOSTING = re.compile(r"\b(host\w*|data cent(re|er)s?|co-?location|infrastructure contract)\b")
-AVOIDING = re.compile(r"\b(avoid\w*|prevent\w*|no|without|free of|reduc\w*|minimis\w*|"
-                      r"rather than|instead of)\s+(\w+\s+){0,2}$")
-DEFERRAL = re.compile(r"\b(later|at a later (stage|date)|in (the )?future|to be (decided|"
-                      r"confirmed|agreed)|tbc|tbd|not yet (decided|agreed|known))\b", re.I)
-BULLET_LINE = re.compile(r"^\s*([-*•]|\d+[.)])\s+")
 ENGLISH = re.compile(r"\b(a|an|the|and|or|of|to|in|on|at|by|for|with|from|as|is|are|be|"
                      r"was|will|would|should|can|has|have|we|our|it|this|that|not|need)\b", re.I)
+STATUS_ORDER = {"at_odds": 0, "not_mentioned": 1, "addressed": 2}
 
 
 class ProposalError(ValueError):
@@ -64,9 +50,10 @@ class Finding:
     id: str
     title: str
     status: str  # addressed | not_mentioned | at_odds
-    evidence: str | None
+    evidence: str | None  # a sentence or table row of the proposal, never a heading
     citation: Citation | None
     question: str | None
+    deferred: bool = False  # not_mentioned because the proposal puts it off ("later")
 
 
 @dataclass
@@ -75,13 +62,13 @@ class RedLine:
     found: str  # what the proposal says, as written
     limit: str  # what it is compared against
     verdict: str  # crosses | needs_approval
-    evidence: str
+    evidence: list[str]  # every sentence or table row that says it, each once
     citation: Citation | None
 
 
 @dataclass
 class Review:
-    summary: str
+    summary: str  # the verdict in one line, shown first
     criteria: list[Finding] = field(default_factory=list)
     red_lines: list[RedLine] = field(default_factory=list)
     overview: str = ""  # a fluent paragraph, when a model is configured (bot/generate.py)
@@ -109,6 +96,96 @@ def load_criteria(knowledge_dir: Path) -> list[Criterion]:
                       tuple(c.get("against", ())), c["question"]) for c in data["criteria"]]
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """A criterion as judged on the text alone, before it is cited."""
+
+    status: str
+    evidence: str | None = None
+    deferred: bool = False
+
+
+@functools.cache
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a criterion's phrases, each matching at a word start, longest first."""
+    if not phrases:
+        return None
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in ordered) + ")", re.I)
+
+
+def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
+    pattern = _pattern(phrases)
+    return list(pattern.finditer(text)) if pattern else []
+
+
+def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
+    """How the proposal stands on one criterion. A concern anywhere outweighs a mention that
+    meets it, and that outweighs a promise for later: "security later" is still a gap."""
+    signals: dict[str, str] = {}  # "at_odds" | "addressed" | "deferred" -> first evidence
+    for passage in proposal:
+        text = passage.read
+        hit = False
+        for match in _occurrences(criterion.against, text):
+            hit = True
+            avoided = rejected(text, match.start()) or negated(text, match.start(),
+                                                               match.end())
+            signals.setdefault("addressed" if avoided else "at_odds", passage.text)
+        for match in _occurrences(criterion.cues, text):
+            hit = True
+            if deferred(text, match.start(), match.end()):
+                # Put off, even when negated now: "not assessed until after launch".
+                signals.setdefault("deferred", passage.text)
+            elif negated(text, match.start(), match.end()) or rejected(
+                    text, match.start(), "negation.alternatives"):
+                signals.setdefault("at_odds", passage.text)
+            else:
+                signals.setdefault("addressed", passage.text)
+        if not hit and passage.heading and _occurrences(criterion.cues, passage.heading):
+            # "## Accessibility" then "To be decided.": the heading names the topic.
+            if negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):
+                signals.setdefault("at_odds", passage.text)
+            elif deferred(text, 0, len(text)):
+                signals.setdefault("deferred", passage.text)
+            else:
+                signals.setdefault("addressed", passage.text)
+    for status in ("at_odds", "addressed"):
+        if status in signals:
+            return Assessment(status, signals[status])
+    if "deferred" in signals:
+        return Assessment("not_mentioned", signals["deferred"], deferred=True)
+    return Assessment("not_mentioned")
+
+
+def red_lines(outcomes: list[RuleOutcome]) -> list[RuleOutcome]:
+    """The outcomes a reviewer reports: red lines crossed, and approval when no sum crosses
+    the contract-value line (a contract over it needs more than approval)."""
+    over_value = any(o.rule == "contract-value" and o.verdict == "crosses" for o in outcomes)
+    return [o for o in outcomes if o.verdict == "crosses" or o.verdict == "needs_approval"
+            and not (over_value and o.found != "Crypt-Key")]
+
+
+def verdict_line(outcomes: list[RuleOutcome], findings: list[Finding]) -> str:
+    """The review in one line: "No red lines crossed · needs spend control approval
+    (over £1,000,000) · 2 gaps"."""
+    crossed = [o for o in outcomes if o.verdict == "crosses"]
+    parts = [f"{len(crossed)} red line{'s' * (len(crossed) != 1)} crossed ("
+             + ", ".join(o.rule.replace("-", " ") for o in crossed) + ")"
+             if crossed else "No red lines crossed"]
+    for o in outcomes:
+        if o.verdict == "needs_approval":
+            over = ("any spend on Crypt-Key" if o.found == "Crypt-Key"
+                    else f"public-facing, over {o.limit.split()[0]}"
+                    if o.limit.endswith("(public-facing)") else f"over {o.limit}")
+            parts.append(f"needs spend control approval ({over})")
+    concerns = sum(f.status == "at_odds" for f in findings)
+    gaps = sum(f.status == "not_mentioned" for f in findings)
+    if concerns:
+        parts.append(f"{concerns} concern{'s' * (concerns != 1)}")
+    parts.append(f"{gaps} gap{'s' * (gaps != 1)}" if gaps else "no gaps")
+    return " · ".join(parts)
+
+
 class Reviewer:
     def __init__(self, retriever: GuidanceRetriever, criteria: list[Criterion]) -> None:
         self.retriever = retriever
@@ -125,114 +202,25 @@ class Reviewer:
         return None
 
     def review(self, proposal: str) -> Review:
-        sentences = proposal_sentences(check_proposal(proposal))
-        findings = [self._judge(criterion, sentences) for criterion in self.criteria]
-        red_lines = self._red_lines(sentences)
-        counts = {status: sum(f.status == status for f in findings)
-                  for status in ("at_odds", "not_mentioned", "addressed")}
-        crossed = sum(r.verdict == "crosses" for r in red_lines)
-        summary = (f"{crossed} red line{'s' * (crossed != 1)} crossed, "
-                   f"{counts['at_odds']} concern{'s' * (counts['at_odds'] != 1)}, "
-                   f"{counts['not_mentioned']} gap{'s' * (counts['not_mentioned'] != 1)}, "
-                   f"{counts['addressed']} addressed")
-        return Review(summary, findings, red_lines)
+        read = passages(check_proposal(proposal))
+        cited: dict[tuple[str, str], Citation | None] = {}
 
-    def _judge(self, criterion: Criterion, sentences: list[str]) -> Finding:
-        citation = self.cite(criterion.doc_id, criterion.clause)
-        for sentence in sentences:
-            lower = sentence.lower()
-            for phrase in criterion.against:
-                at = lower.find(phrase.lower())
-                if at < 0:
-                    continue
-                if AVOIDING.search(lower[max(0, at - 30):at]):
-                    # "we will avoid lock-in": the opposite of the problem phrase.
-                    return Finding(criterion.id, criterion.title, "addressed", sentence,
-                                   citation, None)
-                return Finding(criterion.id, criterion.title, "at_odds", sentence, citation,
-                               criterion.question)
-        for sentence in sentences:
-            cue = next((c for c in criterion.cues if c.lower() in sentence.lower()), None)
-            if cue is None:
-                continue
-            before = sentence.lower()[: sentence.lower().index(cue.lower())]
-            if NEGATION.search(before) or re.search(r"\b(no|not yet|none)\b.{0,20}$", before):
-                return Finding(criterion.id, criterion.title, "at_odds", sentence, citation,
-                               criterion.question)
-            if DEFERRAL.search(sentence):  # "security will be handled later" is a gap
-                return Finding(criterion.id, criterion.title, "not_mentioned", sentence,
-                               citation, criterion.question)
-            return Finding(criterion.id, criterion.title, "addressed", sentence, citation, None)
-        return Finding(criterion.id, criterion.title, "not_mentioned", None, citation,
-                       criterion.question)
+        def cite(doc_id: str, clause: str) -> Citation | None:  # each clause looked up once
+            if (doc_id, clause) not in cited:
+                cited[doc_id, clause] = self.cite(doc_id, clause)
+            return cited[doc_id, clause]
 
-    def _red_lines(self, sentences: list[str]) -> list[RedLine]:
-        found: list[RedLine] = []
-        contract = self.cite(RED_LINES_DOC, "no IT contract may be worth more than £100 million")
-        hosting = self.cite(RED_LINES_DOC, "new hosting contracts may last no more than 2 years")
-        extension = self.cite(RED_LINES_DOC, "there are no automatic contract extensions")
-        integrator = self.cite(RED_LINES_DOC, "may not also be the system integrator")
-        approval = self.cite(RED_LINES_DOC, "all other digital, data and technology spend "
-                                            "needs approval above £1,000,000")
-        biggest = None
-        for sentence in sentences:
-            for amount in amounts(sentence):
-                if SAVINGS.search(sentence) and not re.search(r"\bcontract", sentence, re.I):
-                    continue  # money saved or returned is not the value of a contract
-                if amount.value > CONTRACT_LIMIT:
-                    found.append(RedLine("contract-value", amount.text, "£100 million",
-                                         "crosses", sentence, contract))
-                if biggest is None or amount.value > biggest[0].value:
-                    biggest = (amount, sentence)
-            lower = sentence.lower()
-            if HOSTING.search(lower):
-                years = hosting_years(sentence)
-                if years is not None and years > HOSTING_YEARS:
-                    found.append(RedLine("hosting-length", f"{years:g} years",
-                                         "2 years",
-                                         "crosses", sentence, hosting))
-            if re.search(r"\b(automatic(ally)?|auto-?renew\w*|rolling)\b", lower) and \
-                    re.search(r"\b(extend|extension|renew)", lower):
-                found.append(RedLine("automatic-extension", "an automatic extension",
-                                     "no automatic extensions", "crosses", sentence, extension))
-            if re.search(r"\bintegrat", lower) and re.search(
-                    r"\b(same supplier|also (be )?(the )?(system )?integrat|both|as well as)\b",
-                    lower):
-                found.append(RedLine("service-and-integrator",
-                                     "one supplier providing a service and its integration",
-                                     "separate service provider and integrator", "crosses",
-                                     sentence, integrator))
-        if biggest and APPROVAL_LIMIT < biggest[0].value <= CONTRACT_LIMIT:
-            found.append(RedLine("approval-threshold", biggest[0].text, "£1,000,000",
-                                 "needs_approval", biggest[1], approval))
-        return found
-
-
-def proposal_sentences(text: str) -> list[str]:
-    """Sentences of a pasted proposal: hard-wrapped lines rejoined, list items kept apart."""
-    sentences: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        pieces: list[str] = []
-        for line in paragraph.splitlines():
-            if BULLET_LINE.match(line) or not pieces:
-                pieces.append(BULLET_LINE.sub("", line).strip())
-            else:
-                pieces[-1] = f"{pieces[-1]} {line.strip()}"
-        sentences += [s for piece in pieces for s in split_sentences(piece) if s.strip()]
-    return sentences
-
-
-def hosting_years(sentence: str, this_year: int | None = None) -> float | None:
-    """The longest duration a sentence states, in years ("five-year", "until 2031")."""
-    import datetime
-
-    this_year = this_year or datetime.date.today().year
-    values = [float(NUMBER_WORDS.get(m.group(1).lower(), m.group(1)))
-              for m in YEARS.finditer(sentence)]
-    values += [float(int(m.group(1)) - this_year) for m in UNTIL.finditer(sentence)]
-    values += [float(NUMBER_WORDS.get(m.group(1).lower(), m.group(1))) / 12
-               for m in MONTHS.finditer(sentence)]
-    return max(values) if values else None
+        findings = []
+        for criterion in self.criteria:
+            judged = assess(criterion, read)
+            findings.append(Finding(
+                criterion.id, criterion.title, judged.status, judged.evidence,
+                cite(criterion.doc_id, criterion.clause),
+                None if judged.status == "addressed" else criterion.question, judged.deferred))
+        reported = red_lines(judge(read_facts(read)))
+        found = [RedLine(o.rule, o.found, o.limit, o.verdict, list(o.evidence),
+                         cite(RED_LINES_DOC, o.clause)) for o in reported]
+        return Review(verdict_line(reported, findings), findings, found)
 
 
 def check_proposal(proposal: str) -> str:

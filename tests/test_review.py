@@ -17,11 +17,12 @@ from bot.review import (
     ProposalError,
     Reviewer,
     check_proposal,
-    hosting_years,
     load_criteria,
 )
 
-PROPOSALS = yaml.safe_load(Path(__file__).with_name("proposals.yaml").read_text())
+# The dev set (tests/proposals.yaml) and any held-out set written by someone else
+# (tests/proposals_heldout.yaml), each scored on its own.
+PROPOSAL_FILES = sorted(Path(__file__).parent.glob("proposals*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -37,24 +38,44 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
     return sorted(r.rule for r in reviewer.review(text).red_lines)
 
 
-def test_agreement_with_a_careful_reviewer(reviewer) -> None:
-    """Threshold: 90% of the expected statuses and red-line sets (62/62 when written)."""
-    assert len(PROPOSALS) >= 12
-    agree, total, misses = 0, 0, []
-    for proposal in PROPOSALS:
+@pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
+def test_agreement_with_a_careful_reviewer(reviewer, path: Path) -> None:
+    """On each proposal set: at least 0.95 of criterion statuses as a careful reviewer gives
+    them, the exact red-line set on at least 0.95 of proposals, and no red line reported that
+    is not crossed (a wrong red line in front of a spend controls team is worse than none)."""
+    proposals = yaml.safe_load(path.read_text())
+    agree = total = exact = 0
+    misses: list[tuple] = []
+    false_red_lines: list[tuple] = []
+    for proposal in proposals:
         review = reviewer.review(proposal["text"])
         got = {f.id: f.status for f in review.criteria}
+        assert set(proposal["expect"]) == set(got), f"{proposal['name']}: give every criterion"
         for criterion, status in proposal["expect"].items():
             total += 1
             agree += got[criterion] == status
             if got[criterion] != status:
                 misses.append((proposal["name"], criterion, status, got[criterion]))
-        total += 1
         found = sorted(r.rule for r in review.red_lines)
-        agree += found == sorted(proposal["red_lines"])
+        exact += found == sorted(proposal["red_lines"])
         if found != sorted(proposal["red_lines"]):
             misses.append((proposal["name"], "red lines", proposal["red_lines"], found))
-    assert agree / total >= 0.9, misses
+        false_red_lines += [(proposal["name"], rule) for rule in found
+                            if rule not in proposal["red_lines"]]
+    figures = (f"{path.name}: {len(proposals)} proposals, criterion agreement "
+               f"{agree / total:.3f} ({agree}/{total}), red-line sets exact "
+               f"{exact / len(proposals):.3f} ({exact}/{len(proposals)}), "
+               f"false red lines {len(false_red_lines)}")
+    print(figures)
+    assert agree / total >= 0.95, (figures, misses)
+    assert exact / len(proposals) >= 0.95, (figures, misses)
+    assert not false_red_lines, (figures, false_red_lines)
+
+
+def test_the_dev_set_traps_what_careful_writers_say() -> None:
+    proposals = yaml.safe_load(PROPOSAL_FILES[0].read_text())
+    assert len(proposals) >= 40
+    assert sum(bool(p.get("trap")) for p in proposals) >= 15
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -87,15 +108,9 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     [finding] = reviewer.review("We will let a £240m contract.").red_lines
     assert (finding.found, finding.limit, finding.verdict) == ("£240m", "£100 million",
                                                                 "crosses")
+    assert finding.evidence == ["We will let a £240m contract."]
     assert finding.citation.doc_id == "spend-control-red-lines-summary"
     assert finding.citation.url.startswith("https://www.gov.uk/")
-
-
-@pytest.mark.parametrize("sentence, years", [
-    ("for seven years", 7), ("a 5-year deal", 5), ("18 months", 1.5), ("until 2031", 5),
-    ("one year", 1), ("no duration given", None)])
-def test_durations(sentence: str, years: float | None) -> None:
-    assert hosting_years(sentence, this_year=2026) == years
 
 
 @pytest.mark.parametrize("text, criterion, status", [
@@ -107,9 +122,54 @@ def test_durations(sentence: str, years: float | None) -> None:
     ("We tested the prototype with screen reader users.", "accessible", "addressed"),
     ("We will reuse an existing platform rather than build our own.", "share-and-reuse",
      "addressed"),
+    ("The security review will happen after go-live.", "secure", "not_mentioned"),
+    ("Accessibility will be considered later.", "accessible", "not_mentioned"),
+    ("We will build our own platform rather than reuse one.", "share-and-reuse", "at_odds"),
+    ("We will not use a single supplier to run and integrate it.", "sourcing-strategy",
+     "addressed"),
+    ("# Proposal\n\n## Accessibility\n\nTo be decided.", "accessible", "not_mentioned"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
+
+
+@pytest.mark.parametrize("text", [
+    "There are no automatic extensions.", "The contract has no automatic extension.",
+    "The contract will not be extended automatically.",
+    "We will not use a single supplier to run and integrate it.",
+    "We will award a two-year hosting contract. There is no automatic renewal.",
+])
+def test_what_a_careful_writer_rules_out_is_no_red_line(reviewer, text: str) -> None:
+    review = reviewer.review(text)
+    assert review.red_lines == [] and review.summary.startswith("No red lines crossed")
+
+
+def test_a_deferral_is_a_gap_with_its_sentence_shown(reviewer) -> None:
+    review = reviewer.review("The security review will happen after go-live.")
+    secure = next(f for f in review.criteria if f.id == "secure")
+    assert (secure.status, secure.deferred) == ("not_mentioned", True)
+    assert secure.evidence == "The security review will happen after go-live."
+    assert secure.question
+
+
+def test_headings_are_never_evidence(reviewer) -> None:
+    review = reviewer.review("# Case management for users\n\n## User needs\n\n"
+                             "We interviewed 40 caseworkers about re-keying.\n\n## Security\n\n"
+                             "A penetration test will be completed before beta.")
+    shown = {f.id: f.evidence for f in review.criteria if f.evidence}
+    assert shown["user-needs"] == "We interviewed 40 caseworkers about re-keying."
+    assert shown["secure"] == "A penetration test will be completed before beta."
+    assert not any(e.startswith("#") or "Case management for users" == e
+                   for e in shown.values())
+
+
+def test_public_facing_spend_is_measured_against_its_own_threshold(reviewer) -> None:
+    review = reviewer.review("A public-facing service for members of the public to renew "
+                             "licences, costing £250,000.")
+    [approval] = review.red_lines
+    assert (approval.rule, approval.limit) == ("approval-threshold", "£100,000 (public-facing)")
+    assert review.summary.startswith(
+        "No red lines crossed · needs spend control approval (public-facing, over £100,000)")
 
 
 def test_instructions_inside_a_proposal_change_nothing(reviewer) -> None:
@@ -172,11 +232,26 @@ def test_review_command_reads_each_file_type(corpus_settings, tmp_path: Path) ->
         assert data["summary"].startswith("2 red lines crossed")
 
 
+def test_a_repeated_figure_is_one_red_line_with_all_its_evidence(corpus_settings,
+                                                                 tmp_path: Path) -> None:
+    write_docx(tmp_path / "costs.docx", [
+        "Costs", "Item", "Cost", "Build contract", "£150 million", "Total", "£150 million",
+        "The contract is worth £150 million.", "The contract is worth £150 million."])
+    result = spendbot("--store", str(corpus_settings.store_dir), "review", "--format", "json",
+                      str(tmp_path / "costs.docx"))
+    data = json.loads(result.stdout)
+    assert [r["rule"] for r in data["red_lines"]] == ["contract-value"]
+    assert data["summary"].startswith("1 red line crossed (contract value)")
+    evidence = data["red_lines"][0]["evidence"]
+    assert evidence == ["Build contract | £150 million", "Total | £150 million",
+                        "The contract is worth £150 million."]
+
+
 def test_review_from_stdin_as_text(corpus_settings) -> None:
     result = spendbot("--store", str(corpus_settings.store_dir), "review", "-",
                       stdin="We have not planned accessibility testing.\n")
     assert result.returncode == 0
-    assert result.stdout.startswith("Review: 0 red lines crossed, 1 concern")
+    assert result.stdout.startswith("Review: No red lines crossed · 1 concern · 12 gaps")
     assert "AT ODDS: Make things accessible" in result.stdout
 
 

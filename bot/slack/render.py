@@ -98,6 +98,7 @@ def message(text: str) -> tuple[str, list[dict]]:
 
 
 def review_message(review: Review) -> tuple[str, list[dict]]:
+    """The verdict line first, then red lines with all their evidence, then the criteria."""
     blocks = [section(f"*Proposal review:* {escape(review.summary)}")]
     if review.overview:
         blocks.append(section(escape(review.overview)))
@@ -105,15 +106,16 @@ def review_message(review: Review) -> tuple[str, list[dict]]:
         verdict = (":no_entry: Red line" if rule.verdict == "crosses"
                    else ":information_source: Approval")
         lines = [f"*{verdict}: {escape(rule.rule.replace('-', ' '))}* — found "
-                 f"{escape(rule.found)}; limit {escape(rule.limit)}",
-                 f">{escape(rule.evidence)}"]
+                 f"{escape(rule.found)}; limit {escape(rule.limit)}"]
+        lines += [f">{escape(evidence)}" for evidence in rule.evidence]
         if rule.citation:
             lines.append(f"Source: {link(rule.citation.link, rule.citation.title)} — "
                          f"“{escape(rule.citation.quote)}”")
         blocks.append(section("\n".join(lines)))
     order = {"at_odds": 0, "not_mentioned": 1, "addressed": 2}
     for finding in sorted(review.criteria, key=lambda f: order[f.status]):
-        lines = [f"{STATUS_LABEL[finding.status]} — *{escape(finding.title)}*"]
+        deferred = " (put off until later)" if finding.deferred else ""
+        lines = [f"{STATUS_LABEL[finding.status]}{deferred} — *{escape(finding.title)}*"]
         if finding.evidence:
             lines.append(f">{escape(finding.evidence)}")
         if finding.citation:

@@ -1,0 +1,205 @@
+"""Reading a proposal as a careful reviewer does: passages with their headings, negation,
+rejection and deferral in scope, not words anywhere in the text.
+
+A proposal is split into passages: sentences, table rows (read with their header) and short
+fragments such as a table cell. Headings ("## User needs", the title) are never passages: they
+are context for what follows, so they can never be shown as evidence.
+
+Whether a phrase is negated, rejected or put off is decided by cues within its clause
+(`knowledge/review_cues.toml`), not by a parser. spaCy installs from PyPI, but its trained
+English pipelines (the dependency parse a negation-scope reader needs) do not, nor do NLTK's
+data or negspacy's models; a blank pipeline only tokenises. Cues kept as data can be read and
+corrected by a maintainer. Measured with tests/test_review.py on tests/proposals.yaml (44
+proposals, 12 criteria each): see that test's printed figures; at the time of writing, 0.98
+of criterion statuses agree, red-line sets are exactly right on all proposals and no red line
+is reported where none is crossed (the same reader with negation and deferral turned off
+agrees on 0.90 and reports 5 false red lines).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.sentences import split_sentences
+
+CUES_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "review_cues.toml"
+BULLET = re.compile(r"^\s*([-*•]|\d+[.)])\s+")
+MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
+WORD = re.compile(r"[\w'’-]+")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence, table row or fragment as written (`text`, what evidence shows), with the
+    heading it sits under and, for a table row, its cells labelled by the header (`reading`)."""
+
+    text: str
+    heading: str = ""
+    reading: str = ""
+
+    @property
+    def read(self) -> str:
+        return self.reading or self.text
+
+
+@functools.cache
+def cues() -> dict:
+    return tomllib.loads(CUES_FILE.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _phrases(*path: str) -> re.Pattern[str]:
+    """One pattern for a list of cue phrases, matching at word starts."""
+    data = cues()
+    for key in path:
+        data = data[key]
+    words = sorted(data, key=len, reverse=True)
+    # Whole words, unless the cue ends in "*": "host*" is "host", "hosting", "hosted".
+    alternatives = [re.escape(w[:-1]) if w.endswith("*") else re.escape(w) + r"(?![\w])"
+                    for w in words]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")", re.I)
+
+
+def find(phrases: str, text: str) -> list[re.Match[str]]:
+    """Where cue list `phrases` ("facts.hosting", "deferral.phrases") occurs in `text`."""
+    return list(_phrases(*phrases.split(".")).finditer(text))
+
+
+def mentions(phrases: str, text: str) -> bool:
+    return bool(_phrases(*phrases.split(".")).search(text))
+
+
+def clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the clause holding text[start:end]: punctuation and `clause_breaks` end it."""
+    breaks = _phrases("negation", "clause_breaks")
+    marks = [m.start() for m in re.finditer(r"[,;:—–()]|\s-\s", text)]
+    marks += [m.start() for m in breaks.finditer(text)]
+    before = max((m for m in marks if m < start), default=-1)
+    after = min((m for m in marks if m >= end), default=len(text))
+    return before + 1, after
+
+
+def _words_between(text: str) -> int:
+    return len(WORD.findall(text))
+
+
+def negated(text: str, start: int, end: int | None = None) -> bool:
+    """Whether the phrase at text[start:end] is negated: "no automatic extension",
+    "will not be extended automatically", "automatic extensions are not permitted"."""
+    end = start + 1 if end is None else end
+    lo, hi = clause(text, start, end)
+    reach = cues()["negation"]["reach"]
+    exempt = [(m.start(), m.end()) for m in find("negation.not_negation", text)]
+    short = {w.lower() for w in cues()["negation"]["determiners"]}
+    for cue in find("negation.before", text[lo:start]):
+        at = lo + cue.start()
+        if any(a <= at < b for a, b in exempt):
+            continue
+        # "no" and "without" govern a noun phrase: "no automatic extension and a break
+        # clause" does not negate the break clause.
+        limit = cues()["negation"]["determiner_reach"] if cue.group(0).lower() in short \
+            else reach
+        if _words_between(text[at:start]) <= limit:
+            return True
+    for cue in find("negation.after", text[end:hi]):
+        at = end + cue.start()
+        if any(a <= at < b for a, b in exempt):
+            continue
+        if _words_between(text[end:at]) <= reach:
+            return True
+    return False
+
+
+def rejected(text: str, start: int, cues_list: str = "negation.rejecting") -> bool:
+    """Whether the phrase at `start` is turned down: "rather than build our own",
+    "we will avoid lock-in", "moving away from our own data centre". A good thing is turned
+    down only by `negation.alternatives` ("rather than reuse"): "reducing carbon" is good."""
+    lo, _ = clause(text, start, start + 1)
+    cue = find(cues_list, text[lo:start])
+    return bool(cue) and _words_between(text[lo + cue[-1].end():start]) <= 4
+
+
+def deferred(text: str, start: int, end: int | None = None) -> bool:
+    """Whether the phrase at `start` is put off: "will happen after go-live", "later"."""
+    end = start + 1 if end is None else end
+    lo, hi = clause(text, start, end)
+    if mentions("deferral.phrases", text[lo:hi]):
+        return True
+    if _words_between(text[lo:hi]) <= 3 and mentions("deferral.phrases", text[hi:]):
+        return True  # one of a list: "Security, accessibility and research come later"
+    # A short sentence that is all deferral: "Accessibility: to be decided."
+    return len(WORD.findall(text)) <= 8 and mentions("deferral.phrases", text)
+
+
+def is_heading(line: str, following: str) -> bool:
+    """A title or heading: "## User needs", or a short line without a full stop or figures
+    that has text after it. Such lines are context, never evidence."""
+    line = line.strip()
+    if MARKDOWN_HEADING.match(line):
+        return True
+    if not line or BULLET.match(line) or "|" in line or re.search(r"[.!?;,]$", line):
+        return False
+    if re.search(r"[\d£]", line) or len(WORD.findall(line)) > 8:
+        return False
+    return bool(following.strip()) or line.endswith(":")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def passages(text: str) -> list[Passage]:
+    """The passages of a proposal, in order: hard-wrapped lines rejoined, list items, table
+    rows and headings kept apart, each passage knowing the heading it sits under."""
+    found: list[Passage] = []
+    lines = text.splitlines()
+    heading = ""
+    header: list[str] | None = None
+    pieces: list[str] = []
+
+    def flush() -> None:
+        for piece in pieces:
+            if heading and len(WORD.findall(piece)) <= 4 and not re.search(r"[.!?]$", piece):
+                # A cell under its label, as a .docx table reads: "Total", "£150 million".
+                found.append(Passage(f"{heading} | {piece}", heading, f"{heading}: {piece}"))
+                continue
+            found.extend(Passage(s.strip(), heading) for s in split_sentences(piece)
+                         if re.search(r"\w", s))
+        pieces.clear()
+
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        stripped = line.strip()
+        if stripped.startswith("|") or stripped.count("|") >= 2:  # a table row
+            flush()
+            if TABLE_RULE.match(stripped.replace("|", "", 1)):
+                continue
+            cells = _cells(stripped)
+            if header is None:
+                header = cells
+                continue
+            reading = "; ".join(f"{h}: {c}" if h else c
+                                for h, c in zip(header, cells, strict=False) if c)
+            found.append(Passage(" | ".join(c for c in cells if c), heading, reading))
+            continue
+        header = None
+        if not stripped:
+            flush()
+            continue
+        if is_heading(stripped, following):
+            flush()
+            heading = MARKDOWN_HEADING.sub("", stripped).rstrip(":").strip()
+            continue
+        starts = re.match(r"[A-Z0-9£“\"(]", stripped)
+        if BULLET.match(line) or not pieces or starts and len(pieces[-1]) < 40:
+            # A list item, or a new line after a fragment such as a table cell.
+            pieces.append(BULLET.sub("", line).strip())
+        else:  # a hard-wrapped line continues the one before
+            pieces[-1] = f"{pieces[-1]} {stripped}"
+    flush()
+    return found

@@ -1,0 +1,277 @@
+"""The spend control red lines and approval thresholds as rules: read the facts a text states
+about a purchase, then judge them. Shared by the proposal review and the question answerer,
+so "can we sign a hosting deal to 2032?" and a proposal saying so get the same verdict.
+
+Each limit is read from the clause of `knowledge/spend-control-red-lines-summary.md` it rests
+on (`LIMITS`), so a figure and the text quoted for it cannot disagree. Nothing here needs the
+store or a model: it is plain reading (bot/reading.py) and arithmetic.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.money import Amount, amounts, number_words
+from bot.reading import WORD, Passage, clause, find, mentions, negated
+
+RED_LINES_DOC = "spend-control-red-lines-summary"
+RULES = ("contract-value", "hosting-length", "automatic-extension", "service-and-integrator",
+         "approval-threshold")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit and the exact clause of the red-lines summary it comes from."""
+
+    clause: str
+
+    @property
+    def pounds(self) -> Amount:
+        return amounts(self.clause)[0]
+
+    @property
+    def years(self) -> float:
+        return durations(self.clause)[0][0]
+
+
+LIMITS = {
+    "contract-value": Limit("no IT contract may be worth more than £100 million"),
+    "hosting-length": Limit("new hosting contracts may last no more than 2 years"),
+    "automatic-extension": Limit("there are no automatic contract extensions"),
+    "service-and-integrator": Limit("a supplier that provides a service may not also be the "
+                                    "system integrator"),
+    "approval-public": Limit("public-facing digital services need approval for spend above "
+                             "£100,000"),
+    "approval-other": Limit("all other digital, data and technology spend needs approval "
+                            "above £1,000,000"),
+    "approval-crypt-key": Limit("any spend on Crypt-Key needs approval, whatever the amount"),
+}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One thing one passage says: `fact` is a Facts field, `text` the passage as written."""
+
+    fact: str
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a text says about a purchase, as read by read_facts. `said` keeps, for each fact,
+    the passages that state it, so a verdict can show all its evidence."""
+
+    amounts: list[Amount]  # contract values only (savings excluded)
+    hosting_years: float | None  # length of a HOSTING contract, if stated
+    contract_years: float | None  # length of any contract, if stated
+    automatic_extension: bool | None  # True: auto-extends/renews; False: says not; None: silent
+    same_supplier_integrator: bool | None  # one supplier running the service and integrating it
+    public_facing: bool | None
+    crypt_key: bool
+    said: tuple[Observation, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    rule: str  # one of RULES
+    verdict: str  # crosses | needs_approval | within
+    found: str  # what the text says, e.g. "£120 million", "6 years"
+    limit: str  # e.g. "£100 million", "2 years", "£100,000 (public-facing)"
+    clause: str  # the clause of the red-lines summary it rests on, verbatim
+    evidence: tuple[str, ...] = ()  # every passage that states what was found
+
+
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|"
+          r"november|december)")
+_COUNT = (r"\d{1,2}(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+          r"twelve|thirteen|fourteen|fifteen|sixteen|eighteen|twenty|twenty-four|thirty|"
+          r"thirty-six|forty-eight|sixty")
+YEARS = re.compile(rf"\b({_COUNT})(?:[- ]and[- ]a[- ]half)?[- ](?:calendar[- ])?years?\b",
+                   re.I)
+MONTHS = re.compile(rf"\b({_COUNT})[- ]months?\b", re.I)
+UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|expires in)\s+"
+                   rf"(?:(?:the )?(?:end|start|middle) of\s+|early\s+|late\s+|mid[- ])?"
+                   rf"(?:{_MONTH}\s+)?(20\d\d)\b", re.I)
+
+
+def _count(text: str) -> float | None:
+    text = text.lower()
+    if text in ("a", "an"):
+        return 1.0
+    try:
+        return float(text)
+    except ValueError:
+        return number_words(text)
+
+
+def durations(text: str, this_year: int | None = None) -> list[tuple[float, int, int]]:
+    """Every length of time `text` states, in years, with where it is written:
+    "five-year", "18 months", "until 2031" (counted from this year)."""
+    this_year = this_year or datetime.date.today().year
+    found = []
+    for match in YEARS.finditer(text):
+        count = _count(match.group(1))
+        if count is not None:
+            half = 0.5 if "half" in match.group(0).lower() else 0.0
+            found.append((count + half, match.start(), match.end()))
+    for match in MONTHS.finditer(text):
+        count = _count(match.group(1))
+        if count is not None:
+            found.append((count / 12, match.start(), match.end()))
+    for match in UNTIL.finditer(text):
+        if int(match.group(1)) > this_year:
+            found.append((float(int(match.group(1)) - this_year), match.start(), match.end()))
+    return sorted(found, key=lambda f: f[1])
+
+
+def _not_spend(text: str, amount: Amount) -> bool:
+    """Whether a sum is money saved or earned rather than spent: "savings of £150 million"."""
+    lo, hi = clause(text, amount.start, amount.end)
+    reach = _cues()["not_spend_reach"]
+    for cue in find("facts.not_spend", text[lo:amount.start]):
+        if len(WORD.findall(text[lo + cue.end():amount.start])) <= reach:
+            return True
+    return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
+
+
+def _cues() -> dict:
+    from bot.reading import cues
+
+    return cues()["facts"]
+
+
+def _starts_with(phrases: str, text: str) -> bool:
+    return any(m.start() == 0 for m in find(phrases, text.lstrip()))
+
+
+def _flag(observations: list[Observation], fact: str) -> bool | None:
+    values = [o.value for o in observations if o.fact == fact]
+    return True if True in values else False if False in values else None
+
+
+def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None) -> Facts:
+    """The facts a text states, aware of negation ("there are no automatic extensions"),
+    of sums that are savings, and of a contract named in one sentence and measured in the
+    next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
+    said: list[Observation] = []
+    previous = previous_text = ""
+    for item in sentences:
+        passage = item if isinstance(item, Passage) else Passage(item)
+        text, evidence = passage.read, passage.text
+        context = f"{previous} {passage.heading}"
+        for amount in amounts(text):
+            if not _not_spend(text, amount):
+                said.append(Observation("amounts", amount, evidence))
+        hosting_here = mentions("facts.hosting", text)
+        fragment = len(WORD.findall(text)) <= 4
+        refers = _starts_with("facts.refers_back", text) or fragment or bool(passage.reading)
+        for years, start, end in durations(text, this_year):
+            lo, hi = clause(text, start, end)
+            if mentions("facts.not_a_term", text[lo:hi]):
+                continue
+            if hosting_here or refers and mentions("facts.hosting", context):
+                if not hosting_here and previous_text and mentions("facts.hosting", previous):
+                    said.append(Observation("hosting_years", years, previous_text))
+                said.append(Observation("hosting_years", years, evidence))
+            if hosting_here or mentions("facts.contract", text) or refers and (
+                    mentions("facts.contract", context) or mentions("facts.hosting", context)):
+                said.append(Observation("contract_years", years, evidence))
+        for match in find("facts.automatic", text):
+            if mentions("facts.extension", text) or mentions("facts.contract", text):
+                said.append(Observation("automatic_extension",
+                                        not negated(text, match.start(), match.end()),
+                                        evidence))
+        if mentions("facts.integrator", text):
+            for match in find("facts.same_integrator", text):
+                said.append(Observation("same_supplier_integrator",
+                                        not negated(text, match.start(), match.end()),
+                                        evidence))
+            for match in find("facts.separate_integrator", text):
+                if not negated(text, match.start(), match.end()):
+                    said.append(Observation("same_supplier_integrator", False, evidence))
+        for match in find("facts.public_facing", text):
+            said.append(Observation("public_facing", not negated(text, match.start(),
+                                                                 match.end()), evidence))
+        for match in find("facts.internal", text):
+            if not negated(text, match.start(), match.end()):
+                said.append(Observation("public_facing", False, evidence))
+        if mentions("facts.crypt_key", text):
+            said.append(Observation("crypt_key", True, evidence))
+        previous, previous_text = text, evidence
+    hosting = [o.value for o in said if o.fact == "hosting_years"]
+    contract = [o.value for o in said if o.fact == "contract_years"]
+    return Facts(
+        amounts=[o.value for o in said if o.fact == "amounts"],
+        hosting_years=max(hosting) if hosting else None,
+        contract_years=max(contract) if contract else None,
+        automatic_extension=_flag(said, "automatic_extension"),
+        same_supplier_integrator=_flag(said, "same_supplier_integrator"),
+        public_facing=_flag(said, "public_facing"),
+        crypt_key=any(o.fact == "crypt_key" for o in said),
+        said=tuple(said))
+
+
+def _evidence(facts: Facts, fact: str, keep=lambda value: True) -> tuple[str, ...]:
+    """The passages that state `fact` (with a value `keep` accepts), each once, in order."""
+    return tuple(dict.fromkeys(o.text for o in facts.said if o.fact == fact and keep(o.value)))
+
+
+def _years(value: float) -> str:
+    return f"{value:g} year{'s' * (value != 1)}"
+
+
+def judge(facts: Facts) -> list[RuleOutcome]:
+    """One outcome per rule the facts speak to, each red line once, with all its evidence.
+    The approval threshold is the public-facing one only when the text says the service is
+    public-facing; any Crypt-Key spend needs approval whatever the amount."""
+    outcomes: list[RuleOutcome] = []
+    if facts.amounts:
+        biggest = max(facts.amounts, key=lambda a: a.value)
+        limit = LIMITS["contract-value"]
+        over = [a for a in facts.amounts if a.value > limit.pounds.value]
+        outcomes.append(RuleOutcome(
+            "contract-value", "crosses" if over else "within", biggest.text, limit.pounds.text,
+            limit.clause,
+            _evidence(facts, "amounts", lambda a: a.value > limit.pounds.value or not over)))
+    if facts.hosting_years is not None:
+        limit = LIMITS["hosting-length"]
+        crosses = facts.hosting_years > limit.years
+        outcomes.append(RuleOutcome(
+            "hosting-length", "crosses" if crosses else "within", _years(facts.hosting_years),
+            _years(limit.years), limit.clause,
+            _evidence(facts, "hosting_years", lambda y: y > limit.years or not crosses)))
+    if facts.automatic_extension is not None:
+        limit = LIMITS["automatic-extension"]
+        outcomes.append(RuleOutcome(
+            "automatic-extension", "crosses" if facts.automatic_extension else "within",
+            "an automatic extension" if facts.automatic_extension else "no automatic extension",
+            "no automatic extensions", limit.clause,
+            _evidence(facts, "automatic_extension", lambda v: v == facts.automatic_extension)))
+    if facts.same_supplier_integrator is not None:
+        limit = LIMITS["service-and-integrator"]
+        same = facts.same_supplier_integrator
+        outcomes.append(RuleOutcome(
+            "service-and-integrator", "crosses" if same else "within",
+            "one supplier providing a service and its integration" if same
+            else "a separate integrator", "separate service provider and integrator",
+            limit.clause, _evidence(facts, "same_supplier_integrator", lambda v: v == same)))
+    if facts.crypt_key:
+        limit = LIMITS["approval-crypt-key"]
+        outcomes.append(RuleOutcome("approval-threshold", "needs_approval", "Crypt-Key",
+                                    "any amount (Crypt-Key)", limit.clause,
+                                    _evidence(facts, "crypt_key")))
+    elif facts.amounts:
+        public = facts.public_facing is True
+        limit = LIMITS["approval-public" if public else "approval-other"]
+        threshold = limit.pounds.value
+        biggest = max(facts.amounts, key=lambda a: a.value)
+        needs = biggest.value > threshold
+        outcomes.append(RuleOutcome(
+            "approval-threshold", "needs_approval" if needs else "within", biggest.text,
+            limit.pounds.text + (" (public-facing)" if public else ""), limit.clause,
+            _evidence(facts, "amounts", lambda a: a.value > threshold or a is biggest)))
+    return outcomes

@@ -1,0 +1,106 @@
+"""The red-line and threshold rules shared by the review and the question answerer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.reading import passages
+from bot.rules import LIMITS, durations, judge, read_facts
+
+SUMMARY = (Path(__file__).resolve().parents[1] / "knowledge"
+           / "spend-control-red-lines-summary.md").read_text(encoding="utf-8")
+
+
+def verdicts(text: str) -> dict[str, str]:
+    return {o.rule: o.verdict for o in judge(read_facts(passages(text), this_year=2026))}
+
+
+def test_every_limit_rests_on_a_verbatim_clause() -> None:
+    for limit in LIMITS.values():
+        assert limit.clause in SUMMARY
+    assert LIMITS["contract-value"].pounds.value == 100e6
+    assert LIMITS["hosting-length"].years == 2
+    assert LIMITS["approval-public"].pounds.value == 100e3
+    assert LIMITS["approval-other"].pounds.value == 1e6
+
+
+@pytest.mark.parametrize("question, rule, verdict", [
+    ("We're buying a £2.5m finance system, does it need sign-off?", "approval-threshold",
+     "needs_approval"),
+    ("Can we sign a hosting deal to 2032?", "hosting-length", "crosses"),
+    ("Can we sign a two-year hosting deal?", "hosting-length", "within"),
+    ("Is a contract worth three hundred and forty million pounds allowed?", "contract-value",
+     "crosses"),
+    ("A quarter of a billion pounds for a new tax platform contract?", "contract-value",
+     "crosses"),
+    ("Our £90 million contract, is that under the limit?", "contract-value", "within"),
+    ("We need Crypt-Key kit for £5,000.", "approval-threshold", "needs_approval"),
+])
+def test_scenario_questions(question: str, rule: str, verdict: str) -> None:
+    assert verdicts(question)[rule] == verdict
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("There are no automatic extensions.", "within"),
+    ("The contract has no automatic extension.", "within"),
+    ("The contract will not be extended automatically.", "within"),
+    ("Automatic extensions are not permitted under this contract.", "within"),
+    ("The contract will renew automatically each year.", "crosses"),
+    ("The contract rolls over annually unless either party gives notice.", "crosses"),
+])
+def test_extension_negation(text: str, verdict: str) -> None:
+    assert verdicts(text)["automatic-extension"] == verdict
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("We will not use a single supplier to run and integrate it.", "within"),
+    ("A separate integrator will be procured.", "within"),
+    ("The same supplier will run the service and also be the system integrator.", "crosses"),
+    ("One supplier will host, run and integrate all the systems.", "crosses"),
+])
+def test_service_and_integrator(text: str, verdict: str) -> None:
+    assert verdicts(text)["service-and-integrator"] == verdict
+
+
+def test_a_fact_split_across_sentences() -> None:
+    text = ("We will award a contract for hosting our case management systems. "
+            "The contract will run for 7 years.")
+    [outcome] = judge(read_facts(passages(text)))
+    assert (outcome.rule, outcome.verdict, outcome.found) == ("hosting-length", "crosses",
+                                                              "7 years")
+    assert outcome.evidence == ("We will award a contract for hosting our case management "
+                                "systems.", "The contract will run for 7 years.")
+
+
+def test_public_facing_threshold_applies_only_when_said() -> None:
+    public = judge(read_facts(["A public-facing service costing £250,000."]))
+    internal = judge(read_facts(["An internal tool, not public-facing, costing £250,000."]))
+    silent = judge(read_facts(["A tool costing £250,000."]))
+    approval = [[o for o in outcomes if o.rule == "approval-threshold"][0]
+                for outcomes in (public, internal, silent)]
+    assert [(o.verdict, o.limit) for o in approval] == [
+        ("needs_approval", "£100,000 (public-facing)"), ("within", "£1,000,000"),
+        ("within", "£1,000,000")]
+
+
+def test_a_repeated_sum_is_one_red_line_with_every_passage_as_evidence() -> None:
+    text = ("| Item | Cost |\n|---|---|\n| Contract | £150 million |\n| Total | £150 million |"
+            "\n\nThe contract is worth £150 million. We will save £300 million.")
+    crossed = [o for o in judge(read_facts(passages(text))) if o.verdict == "crosses"]
+    assert [o.rule for o in crossed] == ["contract-value"]
+    assert crossed[0].evidence == ("Contract | £150 million", "Total | £150 million",
+                                   "The contract is worth £150 million.")
+
+
+def test_silence_speaks_to_no_rule() -> None:
+    assert judge(read_facts(["We will improve the service for caseworkers."])) == []
+
+
+@pytest.mark.parametrize("text, years", [
+    ("for seven years", [7]), ("a 5-year deal", [5]), ("18 months", [1.5]),
+    ("until 2031", [5]), ("to March 2032", [6]), ("one year", [1]),
+    ("two and a half years", [2.5]), ("no duration given", [])])
+def test_durations(text: str, years: list[float]) -> None:
+    assert [d[0] for d in durations(text, this_year=2026)] == years
