@@ -1,45 +1,58 @@
 """The default answerer: quote the guidance, cite it, and say so when it does not cover a question.
 
-It needs no model service. An answer is a pipeline of small named steps, each able to end
-it with an explicit status: check the question, retrieve passages, judge whether they
-support an answer, pick the sentences to quote, verify every quote against its chunk,
-compose. Nothing is written that is not a verbatim slice of a stored chunk, apart from the
-framing (document titles, sections, currency notes), which comes from the manifest.
+It needs no model service. An answer is a list of small named steps, as GOV.UK Chat builds
+its answers, each timed and each able to end the answer with a named status and reason:
+
+    read        clean the question, remove personal data, spell out chat words, fix typos
+    retrieve    find passages (chunks and single sentences) for it
+    judge       decline when no passage is relevant enough, or the question names something
+                or asks for something the guidance never gives
+    verdict     a question that describes a purchase gets the red-line and threshold rules'
+                verdict, the same rules `spendbot review` applies (bot/rules.py)
+    select      choose the sentence that answers and at most two more passages
+    verify      keep only quotes found verbatim in a stored chunk
+    compose     fill the answer's fields; presenters (bot/render.py, bot/slack/render.py)
+                turn fields into text, JSON or Slack blocks and never parse text
+
+Nothing is written that is not a verbatim slice of a stored chunk, apart from the framing
+(titles, sections, currency notes from the manifest) and verdicts, whose wording is the
+rules' own and whose clause is quoted.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from bot.lexical import LexicalIndex, searchable, term_set, terms
 from bot.privacy import redact, without_placeholders
 from bot.privacy import warning as privacy_warning
-from bot.quotes import (
-    ITEM_MARK,
-    MISSING_PART,
-    Citation,
-    distinct,
-    quote_passage,
-    verify_quotes,
-)
-from bot.retrieval import GuidanceRetriever, Passage
+from bot.quotes import MISSING_PART, Citation, distinct, quote_passage, verify_quotes
+from bot.retrieval import GuidanceRetriever, IndexSnapshot, Passage
+from bot.understand import Lexicon, Speller, Understood, understand, vocabulary
+from bot.verdicts import Verdict, scenario_verdict
 from bot.wording import quoted
+from ingest.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 4000
-# A passage supports an answer when cosine similarity + 0.3 x weighted word coverage reaches
-# this. Calibrated with `spendbot eval --calibrate` on knowledge/eval/golden.yaml: the
-# middle of the run of thresholds (0.44-0.50) with the best balanced accuracy.
+# A passage supports an answer when its relevance (cosine similarity + 0.3 x weighted word
+# coverage, of the chunk or of its best sentence, whichever is higher) reaches this.
+# Calibrated with `spendbot eval --calibrate` on the tuning sets (knowledge/eval/golden.yaml
+# and chat.yaml; never heldout.yaml): see the README's "Measuring answer quality".
 MIN_RELEVANCE = 0.47
 RELEVANCE_MARGIN = 0.15  # passages this close to the best one are cited too
 MAX_CITATIONS = 3
 PART_MARGIN = 0.1  # such a source may sit this far under the bar: the main answer is found
+MAX_WORDS = 120  # an answer's length by default; the rest is in `more`
 
 
 class Status(StrEnum):
@@ -49,97 +62,280 @@ class Status(StrEnum):
     TOO_LONG = "question_too_long"
 
 
+class Reason(StrEnum):
+    """Why an answer ended as it did: each decline has its own name, in JSON and logs."""
+
+    ANSWERED = "answered"
+    EMPTY_QUESTION = "empty_question"
+    QUESTION_TOO_LONG = "question_too_long"
+    TOO_VAGUE = "too_vague"  # nothing left to search for once chat words are set aside
+    UNKNOWN_SUBJECT = "unknown_subject"  # names something the guidance never mentions
+    NO_RELEVANT_PASSAGE = "no_relevant_passage"  # the best passage is under the bar
+    UNSUPPORTED_ASK = "unsupported_ask"  # asks for a duration, contact, count... none given
+    UNVERIFIED_QUOTES = "unverified_quotes"  # no quote survived the verbatim check
+    MODEL_INSUFFICIENT = "model_insufficient"  # the model said the passages do not answer
+
+
 MESSAGES = {
-    Status.EMPTY: "Please type a question about technology spend control, for example: "
-                  "“What are the spend control red lines?”",
-    Status.TOO_LONG: f"That question is too long for me: please keep it under "
-                     f"{MAX_QUESTION_CHARS:,} characters, or ask about one thing at a time.",
+    Reason.EMPTY_QUESTION: "Please type a question about technology spend control, for "
+                           "example: “What are the spend control red lines?”",
+    Reason.QUESTION_TOO_LONG: f"That question is too long for me: please keep it under "
+                              f"{MAX_QUESTION_CHARS:,} characters, or ask about one thing at "
+                              "a time.",
+    Reason.TOO_VAGUE: "Please ask about something specific, for example: “Does a £2m "
+                      "contract need spend control approval?”",
 }
 NOT_COVERED = "The guidance I have does not cover this."
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A document close to a declined question."""
+
+    doc_id: str
+    title: str
+    url: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Signpost:
+    """Where to ask instead, from knowledge/signposts.toml (each with its source page)."""
+
+    text: str
+    url: str
 
 
 @dataclass
 class Answer:
     question: str
     status: Status
-    text: str
+    reason: Reason = Reason.ANSWERED
+    lead: str = ""  # the verdict sentence for a scenario; otherwise the first quote leads
+    verdict: Verdict | None = None
+    generated: str = ""  # a model's answer, checked sentence by sentence (bot/generate.py)
     citations: list[Citation] = field(default_factory=list)
-    suggestions: list[dict] = field(default_factory=list)  # closest documents, when not answered
+    more: list[Citation] = field(default_factory=list)  # shown with --full / "More" button
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # personal data removed
+    message: str = ""  # a decline's or refusal's one line
+    covers: str = ""  # a decline: what the guidance does cover, closest first
+    signposts: list[Signpost] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
     unknown_terms: list[str] = field(default_factory=list)
-    retrieved: list[Passage] = field(default_factory=list, repr=False)  # for evaluation
-    missing_subjects: list[str] = field(default_factory=list)  # named things never mentioned
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # ms per step
     removed: list[str] = field(default_factory=list)  # kinds of personal data taken out
+    missing_subjects: list[str] = field(default_factory=list)  # named things never mentioned
+    retrieved: list[Passage] = field(default_factory=list, repr=False)  # for evaluation
     searched_for: str = ""  # the question as retrieval saw it (with follow-up context)
 
     @property
     def answered(self) -> bool:
         return self.status is Status.ANSWERED
 
+    @property
+    def text(self) -> str:
+        """The answer as plain text (the terminal presenter's body, sources excluded)."""
+        from bot.render import answer_body
+
+        return answer_body(self)
+
     def to_dict(self) -> dict:
         return {"question": self.question, "status": str(self.status),
-                "answered": self.answered, "answer": self.text,
+                "reason": str(self.reason), "answered": self.answered, "answer": self.text,
+                "lead": self.lead, "verdict": self.verdict.to_dict() if self.verdict else None,
+                "generated": self.generated,
                 "citations": [_public(c) for c in self.citations],
-                "suggestions": self.suggestions, "unknown_terms": self.unknown_terms,
-                "personal_data_removed": self.removed}
+                "more": [_public(c) for c in self.more],
+                "notes": self.notes, "warnings": self.warnings, "message": self.message,
+                "covers": self.covers, "signposts": [asdict(s) for s in self.signposts],
+                "suggestions": [asdict(s) for s in self.suggestions],
+                "unknown_terms": self.unknown_terms,
+                "corrections": [list(pair) for pair in self.corrections],
+                "personal_data_removed": self.removed, "timings": self.timings}
+
+
+class Stop(Exception):  # noqa: N818 - a step's way of ending the answer, not an error
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+
+@dataclass
+class _Work:
+    """What the steps pass along."""
+
+    question: str
+    history: Sequence[str]
+    timings: dict[str, float]
+    text: str = ""
+    asked: str = ""
+    removed: list[str] = field(default_factory=list)
+    understood: Understood | None = None
+    search: str = ""
+    snapshot: IndexSnapshot | None = None
+    passages: list[Passage] = field(default_factory=list)
+    supported: list[Passage] = field(default_factory=list)
+    verdict: Verdict | None = None
+    citations: list[Citation] = field(default_factory=list)
+    more: list[Citation] = field(default_factory=list)
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Answerer:
-    def __init__(self, retriever: GuidanceRetriever, min_relevance: float = MIN_RELEVANCE) -> None:
+    def __init__(self, retriever: GuidanceRetriever, min_relevance: float = MIN_RELEVANCE,
+                 knowledge_dir: Path | None = None) -> None:
         self.retriever = retriever
         self.min_relevance = min_relevance
+        self.knowledge_dir = knowledge_dir
+        self.lexicon = Lexicon.load(knowledge_dir) if knowledge_dir else Lexicon({}, {},
+                                                                                frozenset())
+        self.signposts = load_signposts(knowledge_dir) if knowledge_dir else []
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer one question; `history` holds the user's earlier turns (e.g. a Slack thread)."""
-        text, removed = redact(normalise_question(question))
-        answer = self._answer(text, history)
-        if removed:
-            answer.removed = removed
-            answer.text = f"{privacy_warning(removed)}\n\n{answer.text}"
+        work = _Work(question, history, {})
+        steps: list[tuple[str, Callable[[_Work], None]]] = [
+            ("read", self._read), ("retrieve", self._retrieve), ("verdict", self._verdict),
+            ("judge", self._judge), ("select", self._select), ("verify", self._verify)]
+        try:
+            for name, step in steps:
+                started = time.perf_counter()
+                try:
+                    step(work)
+                finally:
+                    work.timings[name] = round((time.perf_counter() - started) * 1000, 2)
+            started = time.perf_counter()
+            answer = self._compose(work)
+            work.timings["compose"] = round((time.perf_counter() - started) * 1000, 2)
+        except Stop as stop:
+            answer = stop.answer
+        answer.timings = work.timings
+        answer.removed = work.removed
+        if work.removed:
+            answer.warnings.append(privacy_warning(work.removed))
+        answer.retrieved, answer.searched_for = work.passages, work.search
+        if work.understood and not answer.corrections:
+            answer.corrections = list(work.understood.corrections)
+        log.info("answer %s (%s) in %.0f ms", answer.status, answer.reason,
+                 sum(work.timings.values()))
         return answer
 
-    def _answer(self, text: str, history: Sequence[str]) -> Answer:
+    # -- steps --------------------------------------------------------------------------
+
+    def _read(self, work: _Work) -> None:
+        text, work.removed = redact(normalise_question(work.question))
+        work.text = text
         if not re.search(r"\w", text):
-            return Answer(text, Status.EMPTY, MESSAGES[Status.EMPTY])
+            raise Stop(refusal(text, Status.EMPTY, Reason.EMPTY_QUESTION))
         if len(text) > MAX_QUESTION_CHARS:
-            return Answer(text[:200], Status.TOO_LONG, MESSAGES[Status.TOO_LONG])
-        asked = without_placeholders(text)  # what the user asked, minus removed personal data
-        search = with_context(asked, [without_placeholders(redact(normalise_question(turn))[0])
-                                      for turn in history])
-        passages = self.retriever.passages(search)
-        answer = self._compose(text, asked, search, passages)
-        answer.retrieved, answer.searched_for = passages, search
+            raise Stop(refusal(text[:200], Status.TOO_LONG, Reason.QUESTION_TOO_LONG))
+        work.snapshot = self.retriever.snapshot()
+        work.asked = without_placeholders(text)  # what was asked, minus removed personal data
+        speller = _speller(work.snapshot)
+        work.understood = understand(work.asked, self.lexicon, speller)
+        earlier = [understand(without_placeholders(redact(normalise_question(turn))[0]),
+                              self.lexicon, speller).text for turn in work.history]
+        work.search = with_context(work.understood.text, earlier)
+        if not terms(work.understood.expanded) and not terms(work.search):
+            raise Stop(refusal(text, Status.NOT_COVERED, Reason.TOO_VAGUE))
+
+    def _retrieve(self, work: _Work) -> None:
+        expanded = work.search + " " + " ".join(g for _, g in work.understood.expansions)
+        work.passages = self.retriever.passages(work.search, expanded)
+
+    def _verdict(self, work: _Work) -> None:
+        """A question describing a purchase is answered by the rules, unless it asks for
+        something else about it ("how long will approval take for a £2m system?")."""
+        if asked_for(work.understood.text) is None:
+            work.verdict = scenario_verdict(work.understood.text, work.snapshot)
+
+    def _judge(self, work: _Work) -> None:
+        lexical = work.snapshot.lexical
+        work.supported = supporting_passages(work.passages, self.min_relevance)
+        if work.verdict is not None:
+            return  # the rules answer it; passages only add to it
+        if not work.supported:
+            raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
+        missing = lexical.unknown_subjects(work.understood.text)
+        if missing:
+            raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
+        query = lexical.query_terms(work.understood.expanded)
+        if not gives_what_is_asked(work.understood.text, work.supported, query, lexical):
+            raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+
+    def _select(self, work: _Work) -> None:
+        lexical = work.snapshot.lexical
+        query = lexical.query_terms(work.search + " " + " ".join(
+            g for _, g in work.understood.expansions))
+        chosen = cover_remaining_parts(work.supported, work.passages, query, lexical,
+                                       self.min_relevance)
+        if work.verdict is not None:  # the rule is quoted already; one more source at most
+            chosen = [p for p in chosen if p.meta.doc_id != work.verdict.citation.doc_id][:1]
+        sections = [work.snapshot.whole_section(p) for p in _one_per_place(chosen)]
+        citations = [quote_passage(p, query, lexical) for p in sections]
+        if work.verdict is not None:
+            citations.insert(0, work.verdict.citation)
+        work.citations = distinct(citations)
+        work.sources = {p.chunk_id: p.sources for p in sections}
+        if work.verdict is not None:
+            work.sources[work.verdict.citation.chunk_id] = work.verdict.sources
+
+    def _verify(self, work: _Work) -> None:
+        work.citations = verify_quotes(work.citations, work.sources)
+        if not work.citations:
+            raise Stop(self._decline(work, Reason.UNVERIFIED_QUOTES))
+        work.citations, work.more = within_words(work.citations, MAX_WORDS)
+        for n, citation in enumerate(work.citations + work.more, start=1):
+            citation.n = n
+
+    def _compose(self, work: _Work) -> Answer:
+        unknown = [w for w in work.snapshot.lexical.unknown(work.asked)
+                   if w.lower() not in work.understood.resolved and w.isalpha()
+                   and w.lower() not in self.lexicon.chat]
+        notes = [f"{'The word' if len(unknown) == 1 else 'The words'} {quoted(unknown)} "
+                 f"{'does' if len(unknown) == 1 else 'do'} not appear in the guidance I hold, "
+                 "so check that the passages answer your question."] if unknown else []
+        currency = currency_line(work.citations)
+        if currency:
+            notes.insert(0, currency)
+        return Answer(work.text, Status.ANSWERED, Reason.ANSWERED,
+                      lead=work.verdict.sentence if work.verdict else "",
+                      verdict=work.verdict, citations=work.citations, more=work.more,
+                      notes=notes, unknown_terms=unknown)
+
+    def _decline(self, work: _Work, reason: Reason, missing: Sequence[str] = ()) -> Answer:
+        answer = not_covered(work.text, work.passages, missing, reason)
+        answer.covers = covers_line(work.snapshot, answer.suggestions)
+        answer.signposts = [s for s, words in self.signposts
+                            if any(re.search(rf"\b{re.escape(w)}", work.asked, re.I)
+                                   for w in words)][:1]
         return answer
 
-    def _compose(self, text: str, asked: str, search: str, passages: list[Passage]) -> Answer:
-        lexical = self.retriever.collection().lexical
-        supported = supporting_passages(passages, self.min_relevance)
-        if not supported:
-            return not_covered(text, passages)
-        missing = lexical.unknown_subjects(asked)
-        if missing:
-            return not_covered(text, passages, missing)
-        query = lexical.query_terms(search)
-        supported = cover_remaining_parts(supported, passages, query, lexical,
-                                          self.min_relevance)
-        sections = self.whole_sections(supported)
-        citations = distinct([quote_passage(p, query, lexical) for p in sections])
-        citations = verify_quotes(citations, {p.chunk_id: p.sources for p in sections})
-        if not citations:
-            return not_covered(text, passages)
-        for n, citation in enumerate(citations, start=1):
-            citation.n = n
-        unknown = lexical.unknown(asked)
-        return Answer(text, Status.ANSWERED, compose(citations, unknown), citations,
-                      unknown_terms=unknown)
 
-    def whole_sections(self, passages: list[Passage]) -> list[Passage]:
-        """Each supporting passage widened to its whole section, each section once."""
-        seen, out = set(), []
-        for passage in passages:
-            if passage.place not in seen:
-                seen.add(passage.place)
-                out.append(self.retriever.whole_section(passage))
-        return out
+@functools.lru_cache(maxsize=4)
+def _speller_for(name: str, texts: tuple[str, ...]) -> Speller:
+    return Speller(vocabulary(list(texts)))
+
+
+def _speller(snapshot: IndexSnapshot) -> Speller:
+    return _speller_for(snapshot.name, tuple(snapshot.texts))
+
+
+def load_signposts(knowledge_dir: Path) -> list[tuple[Signpost, tuple[str, ...]]]:
+    """Where to point a question the guidance does not answer, from signposts.toml."""
+    import tomllib
+
+    path = knowledge_dir / "signposts.toml"
+    if not path.is_file():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [(Signpost(s["text"], s["url"]), tuple(s.get("when", ())))
+            for s in data.get("signposts", []) if str(s.get("url", "")).startswith("https://")]
+
+
+def refusal(question: str, status: Status, reason: Reason) -> Answer:
+    return Answer(question, status, reason, message=MESSAGES[reason])
 
 
 def normalise_question(question: str) -> str:
@@ -151,7 +347,7 @@ def normalise_question(question: str) -> str:
 
 
 FOLLOW_UP = re.compile(
-    r"^(and|but|also|so|then|what about|how about|what of)\b"
+    r"^(and|but|also|so|then|what about|how about|what of|ok and|okay and)\b"
     r"|\b(it|its|they|them|their|he|she|his|her|the same)\b"
     r"|\b(this|that|these|those) (role|job|post|person|team|board|one|document|strategy|"
     r"guidance|policy|code|principle|threshold|rule|line|limit|contract|list)s?\b", re.I)
@@ -181,14 +377,64 @@ def supporting_passages(passages: list[Passage],
     return chosen[:MAX_CITATIONS]
 
 
+# What a question asks for, and what a sentence must hold to give it. A question that asks
+# how long something takes, or who to e-mail, is not answered by a sentence that only
+# shares its other words ("how long does approval take?" is not answered by the hosting
+# red line's "2 years").
+ASKS = [
+    (re.compile(r"\bhow (long|quickly|soon|fast)\b|\bturn ?around\b|\bdeadline\b|"
+                r"\bby when\b|\bwhen (is|are|do|does|will|should|must|can)\b", re.I),
+     re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+                r"(day|week|month|year|hour)s?\b|\b(19|20)\d\d\b|\b(january|february|march|"
+                r"april|may|june|july|august|september|october|november|december)\b|"
+                r"\b(annual|yearly|monthly|weekly|daily|quarterly)\b", re.I)),
+    (re.compile(r"\bwho (do|should|can) (i|we) (email|e-mail|contact|ask|speak|talk|call|"
+                r"send)\b|\b(email|e-mail|phone|contact) (address|details|number)\b", re.I),
+     re.compile(r"@|\bcontact\b|\bemail\b|https?://", re.I)),
+    (re.compile(r"\bhow many\b", re.I), re.compile(r"\b\d[\d,]*\b|\b(one|two|three|four|five|"
+                                                    r"six|seven|eight|nine|ten|dozen|"
+                                                    r"hundred)\b", re.I)),
+    (re.compile(r"\bhow much (does|do|will|would|is|are)\b.*\b(cost|pay|paid|earn|salary)\b|"
+                r"\b(salary|salaries|pay band|price|cost of)\b", re.I),
+     re.compile(r"£\s?\d|\b\d[\d,]* (pounds|per cent|%)", re.I)),
+    (re.compile(r"\b(form|template|checklist)\b", re.I),
+     re.compile(r"\b(form|template|checklist)s?\b", re.I)),
+]
+
+
+ASK_COVERAGE = 0.3  # the sentence giving it must also share this much of the question
+
+
+def asked_for(question: str) -> re.Pattern[str] | None:
+    """What a sentence must contain to give what the question asks for, if it asks for a
+    particular kind of thing."""
+    return next((gives for asks, gives in ASKS if asks.search(question)), None)
+
+
+def gives_what_is_asked(question: str, supported: list[Passage], query,
+                        lexical: LexicalIndex) -> bool:
+    """False when the question asks for a kind of thing (a duration, a contact, a count, a
+    cost, a form) that no sentence of the supporting passages gives about its subject."""
+    gives = asked_for(question)
+    if gives is None:
+        return True
+    for passage in supported:
+        for sentence in split_sentences(passage.text.replace("\n", " ")):
+            if gives.search(sentence) and lexical.coverage(
+                    query, term_set(f"{passage.meta.section} {sentence}")) >= ASK_COVERAGE:
+                return True
+    return False
+
+
 def _terms_of(passage: Passage) -> set[str]:
-    return term_set(searchable(passage.text, passage.metadata))
+    return term_set(searchable(passage.text, passage.meta))
 
 
 def cover_remaining_parts(chosen: list[Passage], passages: list[Passage], query,
                           lexical: LexicalIndex, min_relevance: float) -> list[Passage]:
-    """A two-part question ("what grade is a CTO and who do they report to?") can need a
-    second source: add the best passage over the bar that covers words the chosen ones miss."""
+    """A two-part or contrast question ("what grade is a CTO and who do they report to?",
+    "CDO vs CTO") can need a second source: add the best passage over the bar that covers
+    words the chosen ones miss."""
     covered: set[str] = set()
     for passage in chosen:
         covered |= lexical.matched(query, _terms_of(passage))
@@ -202,42 +448,93 @@ def cover_remaining_parts(chosen: list[Passage], passages: list[Passage], query,
     return chosen
 
 
-def not_covered(question: str, passages: list[Passage],
-                missing: Sequence[str] = ()) -> Answer:
-    suggestions, seen = [], set()
+def _one_per_place(passages: list[Passage]) -> list[Passage]:
+    seen, out = set(), []
     for passage in passages:
-        meta = passage.metadata
-        if meta["doc_id"] not in seen:
-            seen.add(meta["doc_id"])
-            suggestions.append({"doc_id": meta["doc_id"], "title": meta["title"],
-                                "url": meta["url"], "score": passage.score})
+        if passage.place not in seen:
+            seen.add(passage.place)
+            out.append(passage)
+    return out
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def within_words(citations: list[Citation], budget: int) -> tuple[list[Citation],
+                                                                  list[Citation]]:
+    """The citations that fit in `budget` words (the first always, with its first quote),
+    and the rest, kept for whoever asks for more."""
+    shown: list[Citation] = []
+    more: list[Citation] = []
+    used = 0
+    for citation in citations:
+        keep: list[int] = []
+        for i, quote in enumerate(citation.quotes):
+            cost = _words(quote) + (_words(citation.title) + 2 if not keep else 0)
+            if (not shown and not keep) or used + cost <= budget:
+                keep.append(i)
+                used += cost
+        if keep:
+            rest = [i for i in range(len(citation.quotes)) if i not in keep]
+            if rest:
+                more.append(_part(citation, rest))
+            shown.append(_part(citation, keep))
+        else:
+            more.append(citation)
+    return shown, more
+
+
+def _part(citation: Citation, indices: list[int]) -> Citation:
+    from dataclasses import replace
+
+    quotes = [citation.quotes[i] for i in indices]
+    return replace(citation, quotes=quotes, quote=quotes[0],
+                   is_item=[citation.is_item[i] for i in indices])
+
+
+def currency_line(citations: list[Citation]) -> str:
+    """One short line on how current the cited documents are: each document once, and one
+    link at most (the first note's)."""
+    parts, seen = [], set()
+    for c in citations:
+        if c.note and c.doc_id not in seen:
+            seen.add(c.doc_id)
+            note = c.note if not parts else c.note.split(";")[0]
+            numbers = ", ".join(f"[{d.n}]" for d in citations if d.doc_id == c.doc_id)
+            parts.append(f"{numbers} {note}")
+    return "; ".join(parts) + "." if parts else ""
+
+
+def covers_line(snapshot: IndexSnapshot | None, suggestions: list[Suggestion]) -> str:
+    """What the guidance does cover, the documents closest to the question first."""
+    if snapshot is None:
+        return ""
+    titles = {d["doc_id"]: d["title"] for d in snapshot.documents}
+    order = [s.doc_id for s in suggestions] + [d for d in titles if d not in
+                                               {s.doc_id for s in suggestions}]
+    names = [_short_title(titles[d]) for d in order if d in titles]
+    return f"I can answer from: {'; '.join(names)}." if names else ""
+
+
+def _short_title(title: str) -> str:
+    return re.sub(r"\s*\((maintainers' summary|draft)\)$", "", title)
+
+
+def not_covered(question: str, passages: list[Passage], missing: Sequence[str] = (),
+                reason: Reason = Reason.NO_RELEVANT_PASSAGE) -> Answer:
+    suggestions: list[Suggestion] = []
+    for passage in sorted(passages, key=lambda p: -p.relevance):
+        if all(s.doc_id != passage.meta.doc_id for s in suggestions):
+            suggestions.append(Suggestion(passage.meta.doc_id, passage.meta.title,
+                                          passage.meta.url, passage.relevance))
         if len(suggestions) == 3:
             break
-    lines = [NOT_COVERED]
-    if missing:
-        lines[0] += f" It never mentions {quoted(list(missing), 'or')}."
-    if suggestions:
-        lines.append("The closest documents I hold are:")
-        lines += [f"• {s['title']}" + (f" ({s['url']})" if s["url"] else "") for s in suggestions]
-    return Answer(question, Status.NOT_COVERED, "\n".join(lines), suggestions=suggestions,
-                  missing_subjects=list(missing))
-
-
-def compose(citations: list[Citation], unknown: list[str]) -> str:
-    """The answer as plain text: each source's quotes under a line naming it and its currency."""
-    blocks = []
-    for c in citations:
-        where = f"{c.title} — {c.section}" if c.section else c.title
-        lines = [f"[{c.n}] {where}"] + ([f"({c.note})"] if c.note else [])
-        lines += [f"> {ITEM_MARK if item else ''}{q}"
-                  for q, item in zip(c.quotes, c.is_item, strict=True)]
-        blocks.append("\n".join(lines))
-    if unknown:
-        blocks.append(f"Note: {'the word' if len(unknown) == 1 else 'the words'} "
-                      f"{quoted(unknown)} "
-                      f"{'does' if len(unknown) == 1 else 'do'} not appear in the guidance I "
-                      "hold, so check that the passages above answer your question.")
-    return "\n\n".join(blocks)
+    message = NOT_COVERED + (f" It never mentions {quoted(list(missing), 'or')}."
+                             if missing else "")
+    return Answer(question, Status.NOT_COVERED, reason, message=message,
+                  suggestions=suggestions, missing_subjects=list(missing),
+                  unknown_terms=list(missing))
 
 
 def _public(citation: Citation) -> dict:

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.config import BUNDLED_KNOWLEDGE, Settings, UserError
+from bot.config import Settings, UserError
 from bot.evaluate import THRESHOLDS
 
-GOLDEN = BUNDLED_KNOWLEDGE / "eval" / "golden.yaml"
+HELD_OUT = "heldout"  # the part of the question sets nothing is tuned on
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, _user_errors()):
             print(f"spendbot {args.command}: {one_line(str(exc))}", file=sys.stderr)
             return 2
-        logging.getLogger("spendbot").debug("unexpected error", exc_info=True)
+        logging.getLogger("spendbot").info("unexpected error", exc_info=True)
         print(f"spendbot {args.command}: something went wrong that is not your fault; run it "
               "again with --verbose to see where.", file=sys.stderr)
         return 1
@@ -116,8 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     config.set_defaults(run=_config)
 
     evaluate = commands.add_parser("eval", help="score answers against a question set")
-    evaluate.add_argument("questions", nargs="?", type=Path, default=GOLDEN,
-                          help=f"YAML or JSON question set (default: {GOLDEN.name})")
+    evaluate.add_argument("questions", nargs="*", type=Path,
+                          help="YAML or JSON question sets, or folders of them (default: the "
+                               "knowledge folder's eval/ sets, each reported on its own)")
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     evaluate.add_argument("--all", action="store_true", help="list every question, not misses")
     evaluate.add_argument("--retrieval", choices=("hybrid", "dense"), default="hybrid",
@@ -196,7 +197,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core, evaluate
 
-    cases = evaluate.load_cases(args.questions)
+    cases = evaluate.load_sets(args.questions or [settings.knowledge_dir / "eval"])
     kinds = ["extractive", "generative"] if args.answerer == "both" else [args.answerer]
     failed_any = False
     for kind in kinds:
@@ -221,25 +222,36 @@ def _score(args: argparse.Namespace, cases: list, answerer, kind: str) -> bool:
     evaluate.run_cases(answerer, cases[:3])  # warm-up: load the index and word statistics
     results = evaluate.run_cases(answerer, cases)
     scores = evaluate.metrics(results)
+    by_part = evaluate.parts(results)
     minimums = {name: getattr(args, f"min_{name}") for name in evaluate.THRESHOLDS}
-    failed = evaluate.failed_thresholds(scores, minimums)
-    sweep = evaluate.calibrate(results) if args.calibrate else []
+    failed = [f"{part}: {line}" for part, group in by_part.items()
+              for line in evaluate.failed_thresholds(evaluate.metrics(group), minimums)]
+    # Calibration looks only at the parts that may be tuned on, never the held-out one.
+    sweep = evaluate.calibrate([r for r in results if r.case.part != HELD_OUT]) \
+        if args.calibrate else []
     if args.format == "json":
         print(json.dumps({
             "answerer": kind, "retrieval": args.retrieval,
             "min_relevance": answerer.min_relevance,
-            "metrics": scores, "by_document": evaluate.by_document(results),
+            "metrics": scores,
+            "by_part": {part: evaluate.metrics(group) for part, group in by_part.items()},
+            "by_document": evaluate.by_document(results),
             "failed_thresholds": failed,
             **({"calibration": sweep, "suggested_threshold": evaluate.best_threshold(sweep)}
                if sweep else {}),
             "questions": [{"question": r.case.question, "correct": r.correct, "rank": r.rank,
                            "answered": r.answer.answered, "top_relevance": r.top_relevance,
-                           "ms": round(r.seconds * 1000, 1), "cited": r.cited_docs}
+                           "ms": round(r.seconds * 1000, 1), "cited": r.cited_docs,
+                           "part": r.case.part, "kind": r.case.kind,
+                           "reason": str(r.answer.reason), "words": r.words}
                           for r in results]}, ensure_ascii=False))
     else:
         print(f"{len(cases)} questions, {args.retrieval} retrieval, refusal threshold "
-              f"{answerer.min_relevance}\n")
-        print(evaluate.table(results, every_question=args.all))
+              f"{answerer.min_relevance}")
+        for part, group in by_part.items():
+            label = " (held out: never tuned on)" if part == HELD_OUT else ""
+            print(f"\n== {part}{label}: {len(group)} questions\n")
+            print(evaluate.table(group, every_question=args.all))
         if sweep:
             print("\nthreshold  answered  refused  balanced")
             for row in sweep:

@@ -46,7 +46,8 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
         report = run_ingest(settings.knowledge_dir, target, embedder)
         notify(f"Ingested {report.summary()}.")
     retriever = GuidanceRetriever(store=target, embeddings=embedder, mode=retrieval)
-    extractive = Answerer(retriever, MIN_RELEVANCE if min_relevance is None else min_relevance)
+    extractive = Answerer(retriever, MIN_RELEVANCE if min_relevance is None else min_relevance,
+                          knowledge_dir=settings.knowledge_dir)
     if answerer == "extractive":
         return extractive
     from bot.generate import GenerativeAnswerer, build_model

@@ -2,11 +2,15 @@
 
 A question set is YAML (or JSON) list of cases: `question`, `docs` (ids any of which may
 answer it), `evidence` (a phrase, or a list of phrases, the answer must show), `history`
-(earlier turns, for follow-ups), or `unanswerable: true`.
+(earlier turns, for follow-ups), or `unanswerable: true`; optionally `kind` (plain, typo,
+scenario, contrast…) and, for a scenario, `verdict` (crosses, needs_approval, neither,
+unclear). Sets live in knowledge/eval/: `golden` and `chat` are tuned on; `heldout` never is,
+and is reported on its own.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -18,7 +22,10 @@ import yaml
 if TYPE_CHECKING:  # only for annotations: `spendbot ingest` need not load the answerer
     from bot.answer import Answer, Answerer
 
-THRESHOLDS = ("recall_at_3", "mrr", "evidence_hit", "answered", "refusal_accuracy")
+THRESHOLDS = ("recall_at_3", "mrr", "evidence_hit", "answered", "refusal_accuracy",
+              "verdict_accuracy")
+VERDICTS = {"neither": "within", "unclear": "depends"}  # the set's words -> the rules'
+FIGURE = re.compile(r"\d[\d.]*")
 
 
 @dataclass
@@ -28,6 +35,9 @@ class Case:
     evidence: tuple[str, ...] = ()
     history: tuple[str, ...] = ()
     unanswerable: bool = False
+    kind: str = ""
+    verdict: str = ""  # crosses | needs_approval | neither | unclear
+    part: str = ""  # the set it comes from (file name without suffix)
 
 
 @dataclass
@@ -64,14 +74,45 @@ class Result:
         return self.answer.answered and all(p.lower() in shown for p in self.case.evidence)
 
     @property
+    def verdict_ok(self) -> bool | None:
+        """Whether a scenario got the rules' right verdict (None for other questions)."""
+        if not self.case.verdict:
+            return None
+        got = self.answer.verdict.verdict if self.answer.verdict else ""
+        return got == VERDICTS.get(self.case.verdict, self.case.verdict)
+
+    @property
+    def words(self) -> int:
+        return len(self.answer.text.split()) if self.answer.answered else 0
+
+    @property
+    def invented_figures(self) -> list[str]:
+        """Figures in the answer that neither the question nor a quoted passage holds."""
+        if not self.answer.answered:
+            return []
+        allowed = " ".join([self.case.question, *self.case.history,
+                            *(q for c in self.answer.citations + self.answer.more
+                              for q in c.quotes)]).replace(",", "")
+        own = self.answer.generated or self.answer.lead
+        return [f for f in FIGURE.findall(own.replace(",", "")) if f not in allowed
+                and not re.fullmatch(r"\d", f)]  # "[1]" citation numbers and counts are ours
+
+    @property
     def correct(self) -> bool:
         if self.case.unanswerable:
             return not self.answer.answered
-        return self.answer.answered and self.doc_hit and self.evidence_hit
+        return (self.answer.answered and self.doc_hit and self.evidence_hit
+                and self.verdict_ok is not False)
 
 
 class QuestionSetError(ValueError):
     """The question file cannot be read as a question set."""
+
+
+def load_sets(paths: list[Path]) -> list[Case]:
+    """Every case of every set; a folder means the .yaml files in it."""
+    files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    return [case for f in files for case in load_cases(f)]
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -89,7 +130,9 @@ def load_cases(path: Path) -> list[Case]:
             question=str(item["question"]), docs=tuple(item.get("docs", ())),
             evidence=(str(evidence),) if isinstance(evidence, str | int) else tuple(evidence),
             history=tuple(item.get("history", ())),
-            unanswerable=bool(item.get("unanswerable", False))))
+            unanswerable=bool(item.get("unanswerable", False)),
+            kind=str(item.get("kind", "")), verdict=str(item.get("verdict", "")),
+            part=path.stem))
     return cases
 
 
@@ -99,7 +142,7 @@ def run_cases(answerer: Answerer, cases: list[Case]) -> list[Result]:
         started = time.perf_counter()
         answer = answerer.ask(case.question, case.history)
         seconds = time.perf_counter() - started
-        ranked = [p.metadata.get("doc_id", "") for p in answer.retrieved]
+        ranked = [p.meta.doc_id for p in answer.retrieved]
         results.append(Result(case, answer, seconds, ranked))
     return results
 
@@ -124,8 +167,14 @@ def metrics(results: list[Result]) -> dict[str, float]:
     answerable = [r for r in results if not r.case.unanswerable]
     unanswerable = [r for r in results if r.case.unanswerable]
     latencies = sorted(r.seconds * 1000 for r in results)
+    scenarios = [r for r in results if r.verdict_ok is not None]
+    answered = [r for r in results if r.answer.answered]
     return {
         **retrieval_scores(answerable),
+        "verdict_accuracy": _share(scenarios, lambda r: r.verdict_ok),
+        "scenarios": len(scenarios),
+        "mean_words": round(statistics.mean(r.words for r in answered), 1) if answered else 0.0,
+        "invented_figures": sum(len(r.invented_figures) for r in results),
         "answered": _share(answerable, lambda r: r.answer.answered),
         "doc_hit": _share(answerable, lambda r: r.doc_hit),
         "refusal_accuracy": _share(unanswerable, lambda r: not r.answer.answered),
@@ -184,6 +233,14 @@ def failed_thresholds(scores: dict[str, float], minimums: dict[str, float | None
             if minimum is not None and scores[name] < minimum]
 
 
+def parts(results: list[Result]) -> dict[str, list[Result]]:
+    """Results by the set they come from, in order of appearance."""
+    out: dict[str, list[Result]] = {}
+    for result in results:
+        out.setdefault(result.case.part or "questions", []).append(result)
+    return out
+
+
 def table(results: list[Result], every_question: bool = False) -> str:
     scores = metrics(results)
     lines = [f"{'document':40} {'n':>3} {'R@1':>5} {'R@3':>5} {'R@5':>5} {'MRR':>5} "
@@ -196,7 +253,10 @@ def table(results: list[Result], every_question: bool = False) -> str:
         f"answered (of {scores['n']} answerable): {scores['answered']:.2f}   "
         f"right document cited: {scores['doc_hit']:.2f}",
         f"refusal accuracy (of {scores['unanswerable']} unanswerable): "
-        f"{scores['refusal_accuracy']:.2f}",
+        f"{scores['refusal_accuracy']:.2f}   verdicts right (of {scores['scenarios']} "
+        f"scenarios): {scores['verdict_accuracy']:.2f}",
+        f"mean answer: {scores['mean_words']:.0f} words   invented figures: "
+        f"{scores['invented_figures']}",
         f"latency per question: median {scores['latency_median_ms']:.0f} ms, "
         f"p95 {scores['latency_p95_ms']:.0f} ms",
     ]
@@ -207,6 +267,11 @@ def table(results: list[Result], every_question: bool = False) -> str:
             verdict = "ok  " if r.correct else "MISS"
             outcome = "refused" if not r.answer.answered else ",".join(dict.fromkeys(
                 r.cited_docs))
+            if r.case.verdict:
+                got = r.answer.verdict.verdict if r.answer.verdict else "-"
+                outcome += f" verdict {got} (want {r.case.verdict})"
+            if not r.answer.answered:
+                outcome += f" [{r.answer.reason}]"
             lines.append(f"  {verdict} {r.seconds * 1000:5.0f} ms  rank {r.rank or '-':>2}  "
                          f"top {r.top_relevance:.2f}  {r.case.question[:60]}  -> {outcome}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ import math
 import re
 
 from bot.money import money_terms
+from ingest.records import ChunkMeta
 
 STOPWORDS = frozenset("""
 a about above after again all also am an and any are as at be because been before being
@@ -71,11 +72,10 @@ def term_set(text: str) -> set[str]:
     return set(terms(text))
 
 
-def searchable(text: str, meta: dict) -> str:
+def searchable(text: str, meta: ChunkMeta) -> str:
     """A chunk as word matching sees it: readers name documents by title and year ("the 2005
     strategy") and sections by heading, so those count as the chunk's words too."""
-    return (f"{meta.get('title', '')} {meta.get('date_label', '')} {meta.get('section', '')} "
-            f"{text}")
+    return f"{meta.title} {meta.date_label} {meta.section} {text}"
 
 
 class LexicalIndex:

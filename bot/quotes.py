@@ -8,7 +8,6 @@ the others miss, goes with it. Every quote is then checked against the stored ch
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -16,8 +15,10 @@ from urllib.parse import quote as url_quote
 
 from bot.lexical import LexicalIndex, term_set
 from bot.retrieval import Passage
-from ingest.chunking import ITEM_MARK, section_label
-from ingest.sentences import sentence_spans
+from ingest.chunking import section_label
+from ingest.records import ChunkMeta
+from ingest.sentences import Unit as _Unit
+from ingest.sentences import text_units as units
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ LONG_ITEM = 160  # characters: lists of items longer than this are quoted select
 MAX_PER_DOCUMENT = 2
 MISSING_PART = 0.2  # share of the question's weight a further source must add to be cited
 HEADING_ONLY = 0.5
+LEAD_BONUS = 0.08  # the sentence found by meaning: a tie-breaker over its word score
 LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
 SOURCE_LINE = re.compile(r"^Sources?:\s")
 
@@ -50,40 +52,14 @@ class Citation:
     is_item: list[bool] = field(default_factory=list)  # which quotes are list items
 
 
-@dataclass(frozen=True)
-class _Unit:
-    """A sentence or list item of a chunk, as a span of the chunk's text."""
-
-    start: int
-    end: int
-    list_id: int | None = None  # the list an item or lead-in belongs to
-    is_item: bool = False
-
-
-def units(text: str) -> list[_Unit]:
-    """Split a chunk into sentences and list items, remembering which items share a list."""
-    out: list[_Unit] = []
-    offset, list_id, lists = 0, None, 0
-    for line in text.split("\n"):
-        if line.startswith(ITEM_MARK):
-            if list_id is None:
-                lists += 1
-                list_id = lists
-                if out and not out[-1].is_item and out[-1].end == offset - 1:
-                    out[-1] = _Unit(out[-1].start, out[-1].end, list_id)  # the list's lead-in
-            out.append(_Unit(offset + len(ITEM_MARK), offset + len(line), list_id, True))
-        else:
-            list_id = None
-            out += [_Unit(offset + s, offset + e) for s, e in sentence_spans(line)]
-        offset += len(line) + 1
-    return out
-
-
 def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | None:
-    """Choose what to quote from one passage: its best sentence, or the whole list it is in."""
+    """Choose what to quote from one passage: the sentence that answers (the passage's lead
+    sentence, found by sentence search, unless word matching finds a clearly better one),
+    or the whole list it is in."""
     text = passage.text
     parts = units(text)
-    heading = term_set(passage.metadata.get("section", ""))
+    meta = passage.meta
+    heading = term_set(meta.section)
     own_terms: dict[int | _Unit, set[str]] = {}  # a list's terms are its lead-in's and items'
     for unit in parts:
         key = unit if unit.list_id is None else unit.list_id
@@ -97,12 +73,14 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
             return -1.0  # "Departments should:" whose list was lost says nothing alone
         own = own_terms[unit if unit.list_id is None else unit.list_id]
         bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
+        if passage.lead and unit.start <= passage.lead.start < unit.end:
+            bonus += LEAD_BONUS  # the sentence meaning-search found
         if lexical.coverage(query, own):
             return lexical.coverage(query, own | heading) + bonus
         # Matching only through the section heading earns part credit: enough to go with
         # a better quote, never enough to beat a unit that matches by its own words.
         under_heading = lexical.coverage(query, heading)
-        return HEADING_ONLY * under_heading + bonus if under_heading else 0.0
+        return HEADING_ONLY * under_heading + bonus if under_heading else bonus
 
     scores = {unit: score(unit) for unit in parts}
     usable = [u for u in parts if scores[u] >= 0]
@@ -134,16 +112,14 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
     third = max(rest, key=gains.get, default=None)
     if third is not None and gains[third] >= MISSING_PART:
         chosen = with_group(third)
-    meta = passage.metadata
     quotes = [text[u.start:u.end] for u in chosen]
     is_item = [u.is_item for u in chosen]
     return Citation(
-        n=0, doc_id=meta["doc_id"], title=meta["title"],
-        section=section_label([meta["section"]] if meta["section"] else [],
-                              meta.get("paragraph") or None),
-        url=meta["url"], link=text_fragment_link(meta["url"], quotes[0]), quote=quotes[0],
+        n=0, doc_id=meta.doc_id, title=meta.title,
+        section=section_label([meta.section] if meta.section else [], meta.paragraph or None),
+        url=meta.url, link=text_fragment_link(meta.url, quotes[0]), quote=quotes[0],
         quotes=quotes, score=round(passage.score, 4), chunk_id=passage.chunk_id,
-        status=meta["status"], kind=meta["kind"], note=currency_note(meta), is_item=is_item,
+        status=meta.status, kind=meta.kind, note=currency_note(meta), is_item=is_item,
     )
 
 
@@ -195,14 +171,23 @@ def verify_quotes(citations: list[Citation],
     return verified
 
 
-def currency_note(meta: dict) -> str:
-    if meta.get("kind") == "summary":
-        note = meta.get("status_note") or "a summary by the spendbot maintainers, not guidance"
-        sources = json.loads(meta.get("sources") or "[]")
-        return f"{note}. Sources: {', '.join(sources)}" if sources else note
-    if meta.get("status") == "current":
-        return meta.get("date_label", "")
-    return meta.get("status_note") or f"{meta.get('status')}: {meta.get('date_label', '')}"
+def currency_note(meta: ChunkMeta) -> str:
+    """How current a cited document is, in a few words (the manifest has the long form):
+    shown once per answer, with at most one link."""
+    year = (meta.date or "")[:4]
+    if meta.is_summary:
+        link = next(iter(meta.links.values()), "") or (meta.sources[0] if meta.sources else "")
+        return "is the maintainers' summary, not guidance text" + (f"; source: {link}"
+                                                                    if link else "")
+    if meta.status == "superseded":
+        return f"is a superseded {year} draft" + (
+            f"; current version: {meta.superseded_by}" if meta.superseded_by else "")
+    if meta.status == "draft":
+        return f"is a {year} draft, since retired" if "retired" in meta.status_note \
+            else f"is a {year} draft"
+    if meta.status == "historical":
+        return f"is a historical document ({meta.date_label})"
+    return ""
 
 
 def text_fragment_link(url: str, quote: str) -> str:

@@ -6,17 +6,56 @@ import json
 
 from bot.answer import Answer
 from bot.review import Review
+from ingest.sentences import ITEM_MARK
 
 
-def as_text(answer: Answer) -> str:
-    lines = [answer.text]
-    if answer.citations:
+def answer_body(answer: Answer, full: bool = False) -> str:
+    """The answer as plain text, from its fields: warnings, then the verdict or a model's
+    answer, then the quoted passages under their sources, then one line of notes.
+    `full` adds the passages kept back to stay short."""
+    lines: list[str] = []
+    for warning in answer.warnings:
+        lines += [warning, ""]
+    if not answer.answered:
+        lines.append(answer.message)
+        if answer.covers:
+            lines.append(answer.covers)
+        lines += [f"{s.text} {s.url}" for s in answer.signposts]
+        return "\n".join(lines)
+    if answer.generated or answer.lead:
+        lines += [answer.generated or answer.lead, ""]
+    for c in answer.citations + (answer.more if full else []):
+        where = f"{c.title} — {c.section}" if c.section else c.title
+        lines.append(f"[{c.n}] {where}")
+        lines += [f"> {ITEM_MARK if item else ''}{q}"
+                  for q, item in zip(c.quotes, c.is_item, strict=True)]
+        lines.append("")
+    lines += [f"Note: {note}" for note in answer.notes]
+    return "\n".join(lines).rstrip()
+
+
+def as_text(answer: Answer, full: bool = False) -> str:
+    lines = [answer_body(answer, full)]
+    if answer.more and not full:
+        count = sum(len(c.quotes) for c in answer.more)
+        lines.append(f"(The guidance says more: {count} more passage{'s' * (count > 1)}; "
+                     "add --full to see them.)")
+    citations = answer.citations + (answer.more if full else [])
+    if citations:
         lines += ["", "Sources:"]
-        for c in answer.citations:
+        seen = set()
+        for c in citations:
+            if c.n in seen:
+                continue
+            seen.add(c.n)
             where = f"{c.title} — {c.section}" if c.section else c.title
             lines.append(f"  [{c.n}] {where}")
             if c.url:
                 lines.append(f"      {c.url}")
+    elif answer.suggestions:
+        lines += ["", "Closest documents:"]
+        lines += [f"  • {s.title}" + (f" ({s.url})" if s.url else "")
+                  for s in answer.suggestions]
     return "\n".join(lines)
 
 

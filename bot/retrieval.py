@@ -1,60 +1,74 @@
 """Finding the passages that bear on a question: a LangChain retriever over the Chroma store.
 
 Being a LangChain `BaseRetriever` lets later work compose it (re-ranking, a generative
-chain) without touching the answerer. Candidates come from Chroma's dense search and from
-BM25 over the same chunks, and are ranked by dense similarity plus how much of the
-question's (rarity-weighted) wording the chunk contains. The active collection is looked up
-on each call, so a finished ingest is picked up without a restart.
+chain) without touching the answerer. Candidates come from Chroma's dense search over
+chunks, from BM25 over the same chunks, and from Chroma's dense search over single
+sentences; a chunk is ranked by the better of its own score and its best sentence's score,
+each being cosine similarity plus how much of the question's (rarity-weighted) wording the
+text contains. The best sentence travels with its passage, so the answer can lead with it.
+The active collection is looked up on each call, so a finished ingest is picked up without
+a restart.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from langchain_chroma import Chroma
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from bot.lexical import LexicalIndex, searchable
+from bot.lexical import LexicalIndex, searchable, term_set
+from ingest.records import CHUNK, SENTENCE, ChunkMeta
 from ingest.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 DENSE_CANDIDATES = 20
+SENTENCE_CANDIDATES = 30
 LEXICAL_CANDIDATES = 10
 LEXICAL_WEIGHT = 0.3  # how much full word coverage adds to a cosine similarity
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """The sentence (or list item) of a chunk that best matches the question."""
+
+    start: int
+    end: int
+    score: float  # cosine similarity of the sentence, embedded with its heading
+    coverage: float
+    relevance: float
 
 
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk: `score` is cosine similarity, `coverage` the share of the question's
-    weighted terms it contains, `relevance` the two combined (what ranking uses)."""
+    weighted terms it contains, `relevance` the better of the chunk's and its best sentence's
+    combined score (what ranking uses)."""
 
     chunk_id: str
     text: str
-    metadata: dict
+    meta: ChunkMeta
     score: float
     coverage: float = 0.0
     relevance: float = 0.0
     sources: tuple[str, ...] = ()  # the stored chunk texts `text` was assembled from
+    lead: SentenceHit | None = None
 
     @property
     def place(self) -> tuple[str, str, str]:
-        """The document, section and paragraph the passage comes from."""
-        meta = self.metadata
-        return meta.get("doc_id", ""), meta.get("section", ""), meta.get("paragraph", "")
+        return self.meta.place
 
-    @classmethod
-    def from_document(cls, doc: Document) -> Passage:
-        meta = dict(doc.metadata)
-        return cls(doc.id or "", doc.page_content, meta, float(meta.pop("score", 0.0)),
-                   float(meta.pop("coverage", 0.0)), float(meta.pop("relevance", 0.0)))
+    @property
+    def lead_text(self) -> str:
+        return self.text[self.lead.start:self.lead.end] if self.lead else ""
 
 
 class NoIndexError(RuntimeError):
@@ -62,17 +76,57 @@ class NoIndexError(RuntimeError):
 
 
 @dataclass
-class _Loaded:
-    """One collection as the retriever holds it: the Chroma handle and its word index."""
+class IndexSnapshot:
+    """One collection as the answering process holds it: chunk texts, their typed metadata
+    and vectors, and the word index. The Slack app, the reviewer and the CLI read this, never
+    the retriever's private state."""
 
     name: str
-    chroma: Chroma
+    collection: Any  # the Chroma collection, for dense search
     lexical: LexicalIndex
+    ids: list[str]
     texts: list[str]
-    metadatas: list[dict]
+    metas: list[ChunkMeta]
     vectors: np.ndarray
     info: dict
-    places: dict[tuple[str, str, str], list[int]]  # every part of one section, in order
+    places: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> list[dict]:
+        """What the index holds, per document (title, url, status, date...)."""
+        return json.loads(self.info.get("documents") or "[]")
+
+    @property
+    def ingested_at(self) -> str:
+        return str(self.info.get("ingested_at", "unknown"))
+
+    def find(self, doc_id: str, clause: str) -> tuple[str, str, ChunkMeta] | None:
+        """The stored chunk (id, text, meta) of `doc_id` that holds `clause` verbatim."""
+        for chunk_id, text, meta in zip(self.ids, self.texts, self.metas, strict=True):
+            if meta.doc_id == doc_id and clause in text:
+                return chunk_id, text, meta
+        return None
+
+    def whole_section(self, passage: Passage) -> Passage:
+        """The passage widened to every stored part of its section or numbered paragraph.
+
+        Chunks are sized for the embedding model; quoting from the whole section means a
+        list split across two chunks is still quoted whole. Lines a later part repeats (a
+        list's lead-in) appear once. The lead sentence keeps pointing at the same words.
+        """
+        members = self.places.get(passage.place, [])
+        if len(members) < 2:
+            return replace(passage, sources=(passage.text,))
+        lines: list[str] = []
+        for i in members:
+            lines += [line for line in self.texts[i].split("\n") if line not in lines]
+        text = "\n".join(lines)
+        lead = passage.lead
+        if lead is not None:
+            at = text.find(passage.text[lead.start:lead.end])
+            lead = replace(lead, start=at, end=at + lead.end - lead.start) if at >= 0 else None
+        return replace(passage, text=text, lead=lead,
+                       sources=tuple(self.texts[i] for i in members))
 
 
 class GuidanceRetriever(BaseRetriever):
@@ -82,9 +136,9 @@ class GuidanceRetriever(BaseRetriever):
     mode: str = "hybrid"  # "dense": Chroma similarity alone, for comparison in `spendbot eval`
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    _loaded: _Loaded | None = PrivateAttr(default=None)
+    _loaded: IndexSnapshot | None = PrivateAttr(default=None)
 
-    def collection(self) -> _Loaded:
+    def snapshot(self) -> IndexSnapshot:
         """The active collection as held in memory; reloaded when an ingest switches it.
 
         If the store cannot be reached, the copy already held keeps answering (dense search
@@ -105,93 +159,116 @@ class GuidanceRetriever(BaseRetriever):
                         exc.__class__.__name__)
         return self._loaded
 
-    def _load(self, name: str) -> _Loaded:
+    collection = snapshot  # the name callers used before the snapshot was public
+
+    def _load(self, name: str) -> IndexSnapshot:
         collection = self.store.get_collection(name)
         ids, texts, metas, vectors = [], [], [], []
         offset = 0
         while True:
             got = collection.get(include=["documents", "metadatas", "embeddings"],
-                                 limit=2000, offset=offset)
+                                 where={"level": CHUNK}, limit=PAGE, offset=offset)
             if not got["ids"]:
                 break
             ids += got["ids"]
             texts += got["documents"]
-            metas += got["metadatas"]
+            metas += [ChunkMeta.from_store(m) for m in got["metadatas"]]
             vectors += list(got["embeddings"])
             offset += len(got["ids"])
         info = dict(collection.metadata or {})
         glossary = json.loads(info.get("glossary") or "{}")
         words = [searchable(t, m) for t, m in zip(texts, metas, strict=True)]
-        chroma = Chroma(client=self.store.client, collection_name=name,
-                        embedding_function=self.embeddings, create_collection_if_not_exists=False)
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
         places: dict[tuple[str, str, str], list[int]] = {}
         for i, meta in enumerate(metas):
-            key = (meta.get("doc_id", ""), meta.get("section", ""), meta.get("paragraph", ""))
-            places.setdefault(key, []).append(i)
+            places.setdefault(meta.place, []).append(i)
         for members in places.values():
-            members.sort(key=lambda i: metas[i].get("part", 0))
-        return _Loaded(name, chroma, LexicalIndex(ids, words, glossary), texts, metas,
-                       matrix, info, places)
+            members.sort(key=lambda i: metas[i].part)
+        return IndexSnapshot(name, collection, LexicalIndex(ids, words, glossary), ids, texts,
+                             metas, matrix, info, places)
 
-    def _get_relevant_documents(self, query: str, *,
-                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        loaded = self.collection()
-        vector = self.embeddings.embed_query(query)
-        candidates: dict[str, tuple[Document, float]] = {}
-        for doc, similarity in self._dense(loaded, vector):
-            candidates[doc.id] = (doc, similarity)
+    def passages(self, query: str, expanded: str | None = None) -> list[Passage]:
+        """The best passages for `query`, best first. `expanded` is the query with the
+        guidance's own words for chat words added (for word matching; dense search embeds the
+        question as asked, which is what the model was trained to compare)."""
+        loaded = self.snapshot()
+        vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
+        similarity = self._dense(loaded, vector)
         if self.mode == "dense":
-            return [Document(page_content=doc.page_content, id=doc.id, metadata={
-                **doc.metadata, "score": round(s, 4), "relevance": round(s, 4)})
-                for doc, s in sorted(candidates.values(), key=lambda pair: -pair[1])][: self.k]
-        query_terms = loaded.lexical.query_terms(query)
-        query_vector = np.asarray(vector, dtype=np.float32)
+            ranked = sorted(similarity.items(), key=lambda pair: -pair[1])[: self.k]
+            return [self._passage(loaded, i, s, 0.0, s) for i, s in ranked]
+        query_terms = loaded.lexical.query_terms(expanded or query)
         for chunk_id, _ in loaded.lexical.bm25(query_terms, k=LEXICAL_CANDIDATES):
-            if chunk_id not in candidates:
-                i = loaded.lexical.by_id[chunk_id]
-                similarity = float(loaded.vectors[i] @ query_vector)
-                candidates[chunk_id] = (Document(page_content=loaded.texts[i], id=chunk_id,
-                                                 metadata=loaded.metadatas[i]), similarity)
+            i = loaded.lexical.by_id[chunk_id]
+            similarity.setdefault(i, float(loaded.vectors[i] @ vector))
+        leads = self._sentences(loaded, vector, query_terms)
         ranked = []
-        for chunk_id, (doc, similarity) in candidates.items():
-            coverage = loaded.lexical.chunk_coverage(query_terms, chunk_id)
-            relevance = similarity + LEXICAL_WEIGHT * coverage
-            ranked.append(Document(page_content=doc.page_content, id=chunk_id, metadata={
-                **doc.metadata, "score": round(similarity, 4), "coverage": round(coverage, 4),
-                "relevance": round(relevance, 4)}))
-        ranked.sort(key=lambda d: -d.metadata["relevance"])
+        for i, cosine in similarity.items():
+            coverage = loaded.lexical.chunk_coverage(query_terms, loaded.ids[i])
+            relevance = cosine + LEXICAL_WEIGHT * coverage
+            lead = leads.get(i)
+            ranked.append(self._passage(loaded, i, cosine, coverage,
+                                        max(relevance, lead.relevance if lead else 0.0), lead))
+        for i, lead in leads.items():  # a chunk found only through one of its sentences
+            if i not in similarity:
+                cosine = float(loaded.vectors[i] @ vector)
+                coverage = loaded.lexical.chunk_coverage(query_terms, loaded.ids[i])
+                ranked.append(self._passage(loaded, i, cosine, coverage, lead.relevance, lead))
+        ranked.sort(key=lambda p: -p.relevance)
         return ranked[: self.k]
 
-    def _dense(self, loaded: _Loaded, vector: list[float]) -> list[tuple[Document, float]]:
+    @staticmethod
+    def _passage(loaded: IndexSnapshot, i: int, score: float, coverage: float,
+                 relevance: float, lead: SentenceHit | None = None) -> Passage:
+        return Passage(loaded.ids[i], loaded.texts[i], loaded.metas[i], round(score, 4),
+                       round(coverage, 4), round(relevance, 4), lead=lead)
+
+    def _dense(self, loaded: IndexSnapshot, vector: np.ndarray) -> dict[int, float]:
+        """Chunk index -> cosine similarity for the nearest chunks."""
         k = min(DENSE_CANDIDATES, max(1, len(loaded.texts)))
         try:
-            hits = loaded.chroma.similarity_search_by_vector_with_relevance_scores(vector, k=k)
-            return [(doc, 1.0 - float(distance)) for doc, distance in hits]  # cosine distance
+            hits = loaded.collection.query(query_embeddings=[vector.tolist()], n_results=k,
+                                           where={"level": CHUNK}, include=["distances"])
+            return {loaded.lexical.by_id[id_]: 1.0 - float(distance)  # cosine distance
+                    for id_, distance in zip(hits["ids"][0], hits["distances"][0], strict=True)
+                    if id_ in loaded.lexical.by_id}
         except Exception as exc:
             log.warning("dense search failed (%s); searching the vectors in memory",
                         exc.__class__.__name__)
-        sims = loaded.vectors @ np.asarray(vector, dtype=np.float32)
-        top = np.argsort(-sims)[:k]
-        return [(Document(page_content=loaded.texts[i], id=loaded.lexical.ids[i],
-                          metadata=loaded.metadatas[i]), float(sims[i])) for i in top]
+        sims = loaded.vectors @ vector
+        return {int(i): float(sims[i]) for i in np.argsort(-sims)[:k]}
 
-    def passages(self, query: str) -> list[Passage]:
-        return [Passage.from_document(doc) for doc in self.invoke(query)]
+    def _sentences(self, loaded: IndexSnapshot, vector: np.ndarray,
+                   query_terms) -> dict[int, SentenceHit]:
+        """Chunk index -> its best sentence among the nearest sentences of the whole index."""
+        try:
+            hits = loaded.collection.query(
+                query_embeddings=[vector.tolist()], n_results=SENTENCE_CANDIDATES,
+                where={"level": SENTENCE}, include=["distances", "metadatas", "documents"])
+        except Exception as exc:  # without them, chunks alone still answer
+            log.warning("sentence search failed (%s)", exc.__class__.__name__)
+            return {}
+        best: dict[int, SentenceHit] = {}
+        for distance, raw, text in zip(hits["distances"][0], hits["metadatas"][0],
+                                       hits["documents"][0], strict=True):
+            meta = ChunkMeta.from_store(raw)
+            i = loaded.lexical.by_id.get(meta.chunk_id)
+            if i is None:
+                continue
+            cosine = 1.0 - float(distance)
+            heading = term_set(meta.section)
+            coverage = loaded.lexical.coverage(query_terms, term_set(text) | heading)
+            hit = SentenceHit(meta.start, meta.end, round(cosine, 4), round(coverage, 4),
+                              round(cosine + LEXICAL_WEIGHT * coverage, 4))
+            if i not in best or hit.relevance > best[i].relevance:
+                best[i] = hit
+        return best
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [Document(page_content=p.text, id=p.chunk_id, metadata={
+            **p.meta.to_store(), "score": p.score, "coverage": p.coverage,
+            "relevance": p.relevance}) for p in self.passages(query)]
 
     def whole_section(self, passage: Passage) -> Passage:
-        """The passage widened to every stored part of its section or numbered paragraph.
-
-        Chunks are sized for the embedding model; quoting from the whole section means a
-        list split across two chunks is still quoted whole. Lines a later part repeats (a
-        list's lead-in) appear once.
-        """
-        loaded = self.collection()
-        members = loaded.places.get(passage.place, [])
-        if len(members) < 2:
-            return replace(passage, sources=(passage.text,))
-        lines: list[str] = []
-        for i in members:
-            lines += [line for line in loaded.texts[i].split("\n") if line not in lines]
-        return replace(passage, text="\n".join(lines),
-                       sources=tuple(loaded.texts[i] for i in members))
+        return self.snapshot().whole_section(passage)

@@ -10,33 +10,40 @@ runs, which is what makes re-ingest incremental.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from itertools import groupby
 
 from ingest.blocks import Block, LoadedDocument
-from ingest.sentences import split_sentences
+from ingest.records import ChunkMeta
+from ingest.sentences import ITEM_MARK, split_sentences, text_units
 
 MAX_CHARS = 900  # about 200 word pieces: inside the model's 256-piece window
-ITEM_MARK = "• "
 SECTION_SEPARATOR = " › "
+__all__ = ["ITEM_MARK", "Chunk", "chunk_document", "section_label", "sentence_records"]
 
 
 @dataclass(frozen=True)
 class Chunk:
+    """A record to index: a chunk of a document, or one sentence of a chunk."""
+
     id: str
-    doc_id: str
     text: str  # what is stored and quoted: paragraphs, and list items starting with "• "
     embed_text: str  # what is embedded: the text under its document title and section
-    section: tuple[str, ...]
-    paragraph: str | None
-    part: int
-    metadata: dict
+    meta: ChunkMeta
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+    @property
+    def metadata(self) -> dict:
+        return self.meta.to_store()
 
     @property
     def slot(self) -> str:
         """Where the chunk sits in its document, to tell an edited chunk from a new one."""
-        return f"{self.doc_id}|{SECTION_SEPARATOR.join(self.section)}|{self.paragraph}|{self.part}"
+        meta = self.meta
+        return f"{meta.doc_id}|{meta.section}|{meta.paragraph or None}|{meta.part}"
 
 
 def section_label(section: tuple[str, ...] | list[str], paragraph: str | None) -> str:
@@ -63,18 +70,40 @@ def chunk_document(doc: LoadedDocument) -> list[Chunk]:
                 chunk_id += "+"
             seen.add(chunk_id)
             links = {label_: url for label_, url in doc.links.items() if label_ in text}
-            metadata = {
-                "doc_id": info.id, "file": info.file, "title": info.title, "url": info.url,
-                "section": SECTION_SEPARATOR.join(section), "paragraph": paragraph or "",
-                "part": part, "status": info.status, "kind": info.kind,
-                "date": info.date, "date_label": info.date_label,
-                "status_note": info.status_note, "superseded_by": info.superseded_by,
-                "publisher": info.publisher, "sources": json.dumps(list(info.sources)),
-                "links": json.dumps(links, ensure_ascii=False),
-            }
-            chunks.append(Chunk(chunk_id, info.id, text, embed_text, section, paragraph, part,
-                                metadata))
+            meta = ChunkMeta(
+                doc_id=info.id, file=info.file, title=info.title, url=info.url,
+                section=SECTION_SEPARATOR.join(section), paragraph=paragraph or "",
+                part=part, status=info.status, kind=info.kind,
+                date=info.date, date_label=info.date_label,
+                status_note=info.status_note, superseded_by=info.superseded_by or "",
+                publisher=info.publisher, sources=tuple(info.sources), links=links)
+            chunks.append(Chunk(chunk_id, text, embed_text, meta))
     return chunks
+
+
+def sentence_records(chunk: Chunk) -> list[Chunk]:
+    """One record per sentence or list item of a chunk, embedded with its context.
+
+    A question usually meets one sentence of a section ("new hosting contracts may last no
+    more than 2 years"), and a chunk's vector is an average of everything it says; a vector
+    per sentence lets the best sentence be found, and quoted, directly. The embedded text
+    carries the title and section (and a list item its lead-in), so an item such as "no
+    more than two years" still says what it is about.
+    """
+    meta = chunk.meta
+    label = section_label([meta.section] if meta.section else [], meta.paragraph or None)
+    out: list[Chunk] = []
+    units = text_units(chunk.text)
+    for n, unit in enumerate(units):
+        text = chunk.text[unit.start:unit.end].strip()
+        if len(text.split()) < 3:
+            continue  # a heading-like fragment says nothing alone
+        lead = next((chunk.text[u.start:u.end] for u in units
+                     if u.list_id == unit.list_id and not u.is_item), "") if unit.is_item else ""
+        embed_text = "\n".join(filter(None, (meta.title, label, lead, text)))
+        out.append(Chunk(f"{chunk.id}#{n}", chunk.text[unit.start:unit.end], embed_text,
+                         meta.sentence(chunk.id, unit.start, unit.end)))
+    return out
 
 
 def _pack(blocks: list[Block]) -> list[list[str]]:

@@ -20,9 +20,10 @@ from langchain_core.embeddings import Embeddings
 
 from ingest import store
 from ingest.blocks import LoadError
-from ingest.chunking import Chunk, chunk_document
+from ingest.chunking import Chunk, chunk_document, sentence_records
 from ingest.loaders import load_document
 from ingest.manifest import MANIFEST_NAME, SUFFIXES, Manifest, load_manifest
+from ingest.records import SENTENCE
 
 log = logging.getLogger(__name__)
 ProgressFactory = Callable[[int], "Progress"]
@@ -148,11 +149,15 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
     if not chunks and not kept:
         raise IngestError("nothing could be ingested" + (
             ": " + "; ".join(f"{n}: {r}" for n, r in report.failed) if report.failed else ""))
+    sentences = [record for chunk in chunks for record in sentence_records(chunk)]
 
-    fingerprint = _fingerprint(chunks, [old.ids[i] for i in kept], model + glossary)
+    fingerprint = _fingerprint(chunks + sentences, [old.ids[i] for i in kept],
+                               model + glossary)
     old_ids = set(old.ids)
-    new_ids = {chunk.id for chunk in chunks} | {old.ids[i] for i in kept}
-    old_slots = {_slot(meta) for meta in old.metadatas}
+    old_chunks = [i for i, meta in enumerate(old.metadatas) if meta.get("level") != SENTENCE]
+    new_ids = {chunk.id for chunk in chunks} | {old.ids[i] for i in kept
+                                                 if i in set(old_chunks)}
+    old_slots = {_slot(old.metadatas[i]) for i in old_chunks}
     new_slots = {chunk.slot for chunk in chunks}
     report.chunks = len(new_ids)
     for chunk in chunks:
@@ -162,9 +167,9 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
             report.updated += 1
         else:
             report.added += 1
-    report.unchanged += len(kept)
-    report.removed = sum(1 for i, id_ in enumerate(old.ids)
-                         if id_ not in new_ids and _slot(old.metadatas[i]) not in new_slots)
+    report.unchanged += len(set(kept) & set(old_chunks))
+    report.removed = sum(1 for i in old_chunks
+                         if old.ids[i] not in new_ids and _slot(old.metadatas[i]) not in new_slots)
 
     if reusable and previous.metadata.get("fingerprint") == fingerprint:
         report.collection = previous.name
@@ -172,7 +177,7 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
         return report  # nothing changed: keep serving the same collection
 
     vectors = dict(zip(old.ids, old.embeddings, strict=True)) if reusable else {}
-    to_embed = [chunk for chunk in chunks if chunk.id not in vectors]
+    to_embed = [record for record in chunks + sentences if record.id not in vectors]
     bar = progress(len(to_embed)) if progress else Progress()
     try:
         for batch in _batches(to_embed, 64):
@@ -189,7 +194,7 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
         "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "documents": json.dumps(documents, ensure_ascii=False), "glossary": glossary,
     })
-    rows = [(c.id, vectors[c.id], c.metadata, c.text) for c in chunks]
+    rows = [(c.id, vectors[c.id], c.metadata, c.text) for c in chunks + sentences]
     rows += [(old.ids[i], old.embeddings[i], old.metadatas[i], old.documents[i]) for i in kept]
     limit = max(1, min(target.max_batch_size(), 2000))
     for batch in _batches(rows, limit):
@@ -239,7 +244,7 @@ def _documents_summary(chunks: list[Chunk], old: _Stored, kept: list[int]) -> li
     """What the index holds, per document: shown by `spendbot ask` notes and the App Home."""
     docs: dict[str, dict] = {}
     metas = [c.metadata for c in chunks] + [old.metadatas[i] for i in kept]
-    for meta in metas:
+    for meta in (m for m in metas if m.get("level") != SENTENCE):
         entry = docs.setdefault(meta["doc_id"], {
             key: meta.get(key, "") for key in ("doc_id", "title", "url", "status", "kind",
                                                "date", "date_label", "file")} | {"chunks": 0})

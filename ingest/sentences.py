@@ -7,6 +7,9 @@ pick the sentences it quotes.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+ITEM_MARK = "• "  # how a list item starts in a chunk's text
 
 # Words whose full stop does not end a sentence in this corpus's style of English.
 _ABBREVIATIONS = {"eg", "e.g", "ie", "i.e", "etc", "no", "para", "paras", "mr", "mrs", "ms",
@@ -43,3 +46,32 @@ def _skip_space(text: str, index: int) -> int:
     while index < len(text) and text[index].isspace():
         index += 1
     return index
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence or list item of a chunk, as a span of the chunk's text."""
+
+    start: int
+    end: int
+    list_id: int | None = None  # the list an item or lead-in belongs to
+    is_item: bool = False
+
+
+def text_units(text: str) -> list[Unit]:
+    """Split a chunk into sentences and list items, remembering which items share a list."""
+    out: list[Unit] = []
+    offset, list_id, lists = 0, None, 0
+    for line in text.split("\n"):
+        if line.startswith(ITEM_MARK):
+            if list_id is None:
+                lists += 1
+                list_id = lists
+                if out and not out[-1].is_item and out[-1].end == offset - 1:
+                    out[-1] = Unit(out[-1].start, out[-1].end, list_id)  # the list's lead-in
+            out.append(Unit(offset + len(ITEM_MARK), offset + len(line), list_id, True))
+        else:
+            list_id = None
+            out += [Unit(offset + s, offset + e) for s, e in sentence_spans(line)]
+        offset += len(line) + 1
+    return out

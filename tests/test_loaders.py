@@ -95,7 +95,7 @@ def test_chunks_carry_sections_and_stable_ids() -> None:
     first, again = chunk_document(doc), chunk_document(load("technology-leadership.md"))
     assert [c.id for c in first] == [c.id for c in again]
     assert len({c.id for c in first}) == len(first)
-    people = [c for c in first if c.section == ("People",)]
+    people = [c for c in first if c.meta.section == "People"]
     assert people and all(c.metadata["section"] == "People" for c in people)
     assert all(len(c.text) <= MAX_CHARS * 1.5 for c in first)
 
@@ -114,14 +114,14 @@ def test_editing_a_sentence_changes_only_that_chunk_id() -> None:
 
 def test_numbered_paragraphs_cite_by_number() -> None:
     chunks = chunk_document(load("transformational-government-2005.txt"))
-    by_paragraph = {c.paragraph: c for c in chunks}
+    by_paragraph = {c.meta.paragraph: c for c in chunks}
     assert "£14 billion" in by_paragraph["11"].text
     assert by_paragraph["11"].metadata["section"] == "Current Position"
 
 
 def test_split_list_repeats_its_lead_in() -> None:
     chunks = chunk_document(load("chief-technology-officer.txt"))
-    role = [c for c in chunks if c.section == ("What a chief technology officer does",)]
+    role = [c for c in chunks if c.meta.section == "What a chief technology officer does"]
     assert len(role) >= 2
     assert all(c.text.startswith(("A chief technology officer", "In this role, you will:"))
                or "In this role" not in c.text for c in role)

@@ -1,0 +1,188 @@
+"""Reading a question the way it was typed: chat abbreviations, typos and everyday words.
+
+People write "govt", "SI", "cheif", "a hosting deal that rolls over"; the guidance writes
+"government", "system integrator", "chief", "automatic contract extensions". Three steps,
+each kept small and visible in the answer's `corrections`:
+
+1. abbreviations from `knowledge/lexicon.toml` are spelled out;
+2. words that are neither the guidance's nor English are corrected to the nearest word
+   the guidance uses, by Damerau-Levenshtein distance (rapidfuzz: one edit for words of up
+   to six letters, two for longer ones);
+3. synonyms from the lexicon add the guidance's wording beside the user's ("deal" also
+   matches "contract") for word matching; dense search embeds the corrected question.
+
+The lexicon is data, so maintainers extend it without touching code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.lexical import STOPWORDS, tokens
+
+LEXICON_NAME = "lexicon.toml"
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
+MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    abbreviations: dict[str, str]
+    synonyms: dict[str, str]
+    chat: frozenset[str]
+
+    @classmethod
+    def load(cls, knowledge_dir: Path) -> Lexicon:
+        path = knowledge_dir / LEXICON_NAME
+        if not path.is_file():
+            return cls({}, {}, frozenset())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(dict(data.get("abbreviations", {})), dict(data.get("synonyms", {})),
+                   frozenset(w.lower() for w in data.get("chat", {}).get("words", ())))
+
+    @functools.cached_property
+    def _synonym_pattern(self) -> re.Pattern[str] | None:
+        if not self.synonyms:
+            return None
+        phrases = sorted(self.synonyms, key=len, reverse=True)
+        return re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p in phrases) + r")(?![\w-])",
+                          re.I)
+
+    @functools.cached_property
+    def _forms(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(exact, any case): a key with capitals ("SI", "NI") matches only as written, or,
+        from three letters ("CRM", "MSP"), in lower case too; a lower-case key, any case."""
+        exact, any_case = {}, {}
+        for key, long in self.abbreviations.items():
+            if key.lower() == key:
+                any_case[key] = long
+            else:
+                exact[key] = long
+                if len(key) > 2:
+                    exact[key.lower()] = long
+        return exact, any_case
+
+    def spell_out(self, word: str) -> str | None:
+        """The long form of an abbreviation, if `word` is one."""
+        exact, any_case = self._forms
+        return exact.get(word) or any_case.get(word.lower())
+
+    def synonyms_in(self, text: str) -> list[tuple[str, str]]:
+        if self._synonym_pattern is None:
+            return []
+        return [(m.group(1), self.synonyms[_key(self.synonyms, m.group(1))])
+                for m in self._synonym_pattern.finditer(text)]
+
+
+def _key(mapping: dict[str, str], found: str) -> str:
+    return next(k for k in mapping if k.lower() == found.lower())
+
+
+@dataclass(frozen=True)
+class Understood:
+    """A question as the answerer reads it."""
+
+    text: str  # abbreviations spelled out, typos corrected: what dense search embeds
+    expanded: str  # `text` plus the guidance's words for synonyms: what word matching reads
+    corrections: tuple[tuple[str, str], ...] = ()  # (as typed, as read), for the user to see
+    expansions: tuple[tuple[str, str], ...] = ()  # (user's word, guidance's words)
+    resolved: frozenset[str] = frozenset()  # typed words the lexicon or a correction explained
+
+
+class Speller:
+    """Corrects a word that is neither in the guidance nor an English word to the guidance
+    word within reach (the most frequent, if several are equally close).
+
+    The English word list (82,765 words, bundled with symspellpy) keeps real words the
+    guidance happens not to use ("deadline", "councils") from being "corrected" into ones it
+    does ("dealing"); it is read only when a question has a word the guidance lacks (60 ms).
+    """
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.counts = counts
+        self._choices = sorted(w for w in counts if len(w) >= MIN_CORRECTABLE - 1)
+
+    def correct(self, word: str) -> str | None:
+        lower = word.lower()
+        if (len(lower) < MIN_CORRECTABLE or lower in self.counts or lower in STOPWORDS
+                or not lower.isalpha() or lower in english_words()):
+            return None
+        reach = 1 if len(lower) <= 6 else 2
+        # The guidance's words first; failing those, an English word one edit away
+        # ("acessibility" -> "accessibility", which meets "accessible" through the stemmer;
+        # two edits away, "chatbot" would become "chariot").
+        return (_closest(lower, self._choices, self.counts, reach)
+                or _closest(lower, _english_choices(), english_words(), 1))
+
+
+def _closest(word: str, choices: list[str], counts, reach: int) -> str | None:
+    found = process.extract(word, choices, scorer=DamerauLevenshtein.distance,
+                            score_cutoff=reach, limit=5)
+    if not found:
+        return None
+    best = min(distance for _, distance, _ in found)
+    return max((choice for choice, distance, _ in found if distance == best),
+               key=lambda choice: counts[choice])
+
+
+@functools.cache
+def english_words() -> dict[str, int]:
+    """English words with their frequency in a large corpus."""
+    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    words = {}
+    for line in path.read_text().splitlines():
+        word, _, count = line.partition(" ")
+        words[word] = int(count)
+    return words
+
+
+@functools.cache
+def _english_choices() -> list[str]:
+    return [w for w in english_words() if len(w) >= MIN_CORRECTABLE - 1]
+
+
+def vocabulary(texts: list[str]) -> Counter[str]:
+    """Every word the guidance uses, lower-cased, with how often."""
+    return Counter(w.lower() for text in texts for w in tokens(text) if w[:1].isalpha())
+
+
+def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Understood:
+    corrections: list[tuple[str, str]] = []
+    resolved: set[str] = set()
+
+    def replace_word(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word.lower() in lexicon.chat:
+            resolved.add(word.lower())
+            return word
+        long = lexicon.spell_out(word)
+        if long is not None:
+            resolved.add(word.lower())
+            corrections.append((word, long))
+            return long
+        fixed = speller.correct(word) if speller else None
+        if fixed is not None and not _is_synonym(lexicon, word):
+            resolved.add(word.lower())
+            corrections.append((word, fixed))
+            return fixed
+        return word
+
+    text = WORD.sub(replace_word, question)
+    expansions = lexicon.synonyms_in(text)
+    resolved.update(word.lower() for word, _ in expansions for word in word.split())
+    expanded = " ".join([text, *(guidance for _, guidance in expansions)])
+    return Understood(text, expanded, tuple(corrections), tuple(expansions),
+                      frozenset(resolved))
+
+
+def _is_synonym(lexicon: Lexicon, word: str) -> bool:
+    return any(k.lower() == word.lower() for k in lexicon.synonyms)
