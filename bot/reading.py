@@ -136,6 +136,17 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
     return len(WORD.findall(text)) <= 8 and mentions("deferral.phrases", text)
 
 
+def not_proposed(text: str, start: int, end: int) -> bool:
+    """Whether what is written at text[start:end] is not what the proposal proposes: a past
+    contract, an option turned down, or today's arrangement the proposal replaces."""
+    lo, hi = clause(text, start, end)
+    if mentions("facts.past", text[lo:hi]) or mentions("facts.turned_down", text):
+        return True
+    if rejected(text, start, "negation.alternatives"):  # "rather than a ten-year deal"
+        return True
+    return mentions("facts.as_things_are", text) and not mentions("facts.proposing", text)
+
+
 def is_heading(line: str, following: str) -> bool:
     """A title or heading: "## User needs", or a short line without a full stop or figures
     that has text after it. Such lines are context, never evidence."""
