@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.money import Amount, amounts, number_words
-from bot.reading import WORD, Passage, clause, find, mentions, negated, not_proposed
+from bot.reading import WORD, Passage, clause, cues, find, mentions, negated, not_proposed
 
 RED_LINES_DOC = "spend-control-red-lines-summary"
 RULES = ("contract-value", "hosting-length", "automatic-extension", "service-and-integrator",
@@ -131,17 +131,11 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
 def _not_spend(text: str, amount: Amount) -> bool:
     """Whether a sum is money saved or earned rather than spent: "savings of £150 million"."""
     lo, hi = clause(text, amount.start, amount.end)
-    reach = _cues()["not_spend_reach"]
+    reach = cues()["facts"]["not_spend_reach"]
     for cue in find("facts.not_spend", text[lo:amount.start]):
         if len(WORD.findall(text[lo + cue.end():amount.start])) <= reach:
             return True
     return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
-
-
-def _cues() -> dict:
-    from bot.reading import cues
-
-    return cues()["facts"]
 
 
 def _starts_with(phrases: str, text: str) -> bool:
