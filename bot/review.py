@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.quotes import text_fragment_link
-from bot.reading import Passage, deferred, negated, passages, rejected
+from bot.reading import Passage, deferred, negated, not_proposed, passages, rejected
 from bot.retrieval import GuidanceRetriever
 from bot.rules import RED_LINES_DOC, RuleOutcome, judge, read_facts
 
@@ -128,6 +128,8 @@ def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
         hit = False
         for match in _occurrences(criterion.against, text):
             hit = True
+            if not_proposed(text, match.start(), match.end()):
+                continue  # "today the licence renews automatically": what is replaced
             avoided = rejected(text, match.start()) or negated(text, match.start(),
                                                                match.end())
             signals.setdefault("addressed" if avoided else "at_odds", passage.text)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.money import Amount, amounts, number_words
-from bot.reading import WORD, Passage, clause, find, mentions, negated
+from bot.reading import WORD, Passage, clause, cues, find, mentions, negated, not_proposed
 
 RED_LINES_DOC = "spend-control-red-lines-summary"
 RULES = ("contract-value", "hosting-length", "automatic-extension", "service-and-integrator",
@@ -131,17 +131,11 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
 def _not_spend(text: str, amount: Amount) -> bool:
     """Whether a sum is money saved or earned rather than spent: "savings of £150 million"."""
     lo, hi = clause(text, amount.start, amount.end)
-    reach = _cues()["not_spend_reach"]
+    reach = cues()["facts"]["not_spend_reach"]
     for cue in find("facts.not_spend", text[lo:amount.start]):
         if len(WORD.findall(text[lo + cue.end():amount.start])) <= reach:
             return True
     return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
-
-
-def _cues() -> dict:
-    from bot.reading import cues
-
-    return cues()["facts"]
 
 
 def _starts_with(phrases: str, text: str) -> bool:
@@ -164,14 +158,15 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         text, evidence = passage.read, passage.text
         context = f"{previous} {passage.heading}"
         for amount in amounts(text):
-            if not _not_spend(text, amount):
+            if not _not_spend(text, amount) and not not_proposed(text, amount.start,
+                                                                 amount.end):
                 said.append(Observation("amounts", amount, evidence))
         hosting_here = mentions("facts.hosting", text)
         fragment = len(WORD.findall(text)) <= 4
         refers = _starts_with("facts.refers_back", text) or fragment or bool(passage.reading)
         for years, start, end in durations(text, this_year):
             lo, hi = clause(text, start, end)
-            if mentions("facts.not_a_term", text[lo:hi]):
+            if mentions("facts.not_a_term", text[lo:hi]) or not_proposed(text, start, end):
                 continue
             if hosting_here or refers and mentions("facts.hosting", context):
                 if not hosting_here and previous_text and mentions("facts.hosting", previous):
@@ -181,11 +176,13 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     mentions("facts.contract", context) or mentions("facts.hosting", context)):
                 said.append(Observation("contract_years", years, evidence))
         for match in find("facts.automatic", text):
+            if not_proposed(text, match.start(), match.end()):
+                continue
             if mentions("facts.extension", text) or mentions("facts.contract", text):
                 said.append(Observation("automatic_extension",
                                         not negated(text, match.start(), match.end()),
                                         evidence))
-        if mentions("facts.integrator", text):
+        if mentions("facts.integrator", text) and not not_proposed(text, 0, len(text)):
             for match in find("facts.same_integrator", text):
                 said.append(Observation("same_supplier_integrator",
                                         not negated(text, match.start(), match.end()),

@@ -273,3 +273,20 @@ def test_review_command_missing_file(corpus_settings, tmp_path: Path) -> None:
                              str(tmp_path / "nope.txt")], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 2 and "Cannot read nope.txt" in result.stderr
+
+
+def test_slack_shows_the_verdict_first_and_every_sentence_of_a_red_line() -> None:
+    from bot.review import Finding, RedLine, Review
+    from bot.slack.render import review_message
+
+    review = Review("1 red line crossed (contract value) · 1 gap", [
+        Finding("secure", "Make things secure", "not_mentioned",
+                "The security review will happen after go-live.", None, "How?", True)],
+        [RedLine("contract-value", "£150 million", "£100 million", "crosses",
+                 ["Total | £150 million", "The contract is worth £150 million."], None)])
+    text, blocks = review_message(review)
+    assert text == "Proposal review: 1 red line crossed (contract value) · 1 gap"
+    assert blocks[0]["text"]["text"].endswith("1 red line crossed (contract value) · 1 gap")
+    red_line = blocks[1]["text"]["text"]
+    assert ">Total | £150 million\n>The contract is worth £150 million." in red_line
+    assert "Gap (put off until later)" in blocks[2]["text"]["text"]
