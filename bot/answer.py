@@ -129,6 +129,7 @@ class Answer:
     missing_subjects: list[str] = field(default_factory=list)  # named things never mentioned
     retrieved: list[Passage] = field(default_factory=list, repr=False)  # for evaluation
     searched_for: str = ""  # the question as retrieval saw it (with follow-up context)
+    history: list[str] = field(default_factory=list)  # earlier turns, personal data removed
 
     @property
     def answered(self) -> bool:
@@ -153,7 +154,8 @@ class Answer:
                 "suggestions": [asdict(s) for s in self.suggestions],
                 "unknown_terms": self.unknown_terms,
                 "corrections": [list(pair) for pair in self.corrections],
-                "personal_data_removed": self.removed, "timings": self.timings}
+                "personal_data_removed": self.removed, "timings": self.timings,
+                "history": self.history}
 
 
 class Stop(Exception):  # noqa: N818 - a step's way of ending the answer, not an error
@@ -168,6 +170,7 @@ class _Work:
     question: str
     history: Sequence[str]
     timings: dict[str, float]
+    earlier: list[str] = field(default_factory=list)
     text: str = ""
     asked: str = ""
     removed: list[str] = field(default_factory=list)
@@ -215,6 +218,7 @@ class Answerer:
         if work.removed:
             answer.warnings.append(privacy_warning(work.removed))
         answer.retrieved, answer.searched_for = work.passages, work.search
+        answer.history = work.earlier
         if work.understood and not answer.corrections:
             answer.corrections = list(work.understood.corrections)
         log.info("answer %s (%s) in %.0f ms", answer.status, answer.reason,
@@ -234,8 +238,9 @@ class Answerer:
         work.asked = without_placeholders(text)  # what was asked, minus removed personal data
         speller = _speller(work.snapshot)
         work.understood = understand(work.asked, self.lexicon, speller)
-        earlier = [understand(without_placeholders(redact(normalise_question(turn))[0]),
-                              self.lexicon, speller).text for turn in work.history]
+        work.earlier = [redact(normalise_question(turn))[0] for turn in work.history]
+        earlier = [understand(without_placeholders(turn), self.lexicon, speller).text
+                   for turn in work.earlier]
         work.search = with_context(work.understood.text, earlier)
         if not terms(work.understood.expanded) and not terms(work.search):
             raise Stop(refusal(text, Status.NOT_COVERED, Reason.TOO_VAGUE))

@@ -98,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question (or '-': one per line on stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
     ask.add_argument("--format", choices=("text", "json"), default="text")
+    ask.add_argument("--full", action="store_true",
+                     help="show every passage found, not only the short answer")
     ask.add_argument("--history", action="append", default=[], metavar="TURN",
                      help="an earlier question in the conversation (repeatable, oldest first)")
     ask.set_defaults(run=_ask)
@@ -182,7 +184,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     answerer = core.build_answerer(settings, notify=_to_stderr)
     answerer.retriever.collection()  # reach the store now, not mid-answer
-    render = as_json if args.format == "json" else as_text
+    def render(answer) -> str:
+        return as_json(answer) if args.format == "json" else as_text(answer, full=args.full)
+
     if args.question == ["-"]:
         for n, question in enumerate(_stdin_questions()):
             if n and args.format == "text":

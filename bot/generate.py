@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from bot.answer import Answer, Answerer, Status, not_covered
+from bot.answer import Answer, Answerer, Reason, Status, currency_line, not_covered
 from bot.config import Settings
 from bot.money import amounts
 from bot.quotes import quote_passage, verify_quotes
@@ -50,7 +51,7 @@ Reply with one JSON object and nothing else:
 - Use no figure (amount, date, count, duration) that is not in the sources.
 - If the sources do not answer the question, set "sufficient" to false and say so briefly."""
 
-FALLBACK_NOTE = ("Note: the model service {reason}, so this answer is quoted directly from the "
+FALLBACK_NOTE = ("The model service {reason}, so this answer is quoted directly from the "
                  "guidance instead.")
 
 
@@ -86,9 +87,12 @@ class GenerativeAnswerer:
         base = self.extractive.ask(question, history)
         if base.status is not Status.ANSWERED:
             return base  # declined by the calibrated bar: the model may only decline more
+        if base.verdict is not None:
+            return base  # the rules' verdict is the answer; a model may not restate it
         sources = self._sources(base.retrieved)
         if not sources:
             return base
+        started = time.perf_counter()
         try:
             reply = invoke(self.model, self._messages(base, sources), self.timeout)
         except FutureTimeout:
@@ -96,6 +100,8 @@ class GenerativeAnswerer:
         except Exception as exc:
             log.warning("model service failed: %s", exc.__class__.__name__)
             return with_note(base, FALLBACK_NOTE.format(reason="was unavailable"))
+        finally:
+            base.timings["model"] = round((time.perf_counter() - started) * 1000, 2)
         parsed = parse_reply(getattr(reply, "content", reply))
         if parsed is None:
             return with_note(base, FALLBACK_NOTE.format(reason="gave a reply I could not use"))
@@ -123,7 +129,11 @@ class GenerativeAnswerer:
                  if t in sources]
         text = TOKEN.sub(lambda m: m.group(0) if m.group(1) in sources else "", text)
         if not parsed.get("sufficient", False) or not given:
-            return not_covered(base.question, base.retrieved)
+            declined = not_covered(base.question, base.retrieved,
+                                   reason=Reason.MODEL_INSUFFICIENT)
+            declined.warnings, declined.removed = base.warnings, base.removed
+            declined.timings = base.timings
+            return declined
         kept, dropped = [], 0
         for sentence in split_sentences(text):
             cited = [sources[t] for t in TOKEN.findall(sentence)] or [sources[t] for t in given]
@@ -139,18 +149,22 @@ class GenerativeAnswerer:
         body = " ".join(kept)
         body = TOKEN.sub(lambda m: f"[{numbers[m.group(1)]}]" if m.group(1) in numbers else "",
                          body)
-        lexical = self.retriever.collection().lexical
+        lexical = self.retriever.snapshot().lexical
         query = lexical.query_terms(base.searched_for or base.question)
         citations = verify_quotes([quote_passage(sources[t], query, lexical) for t in used],
                                   {sources[t].chunk_id: sources[t].sources for t in used})
         for n, citation in enumerate(citations, start=1):
             citation.n = n
+        notes = [currency_line(citations)] if currency_line(citations) else []
         if dropped:
-            body += (f"\n\nNote: I left out {dropped} sentence{'s' * (dropped > 1)} of the "
-                     "generated answer that the sources did not support.")
-        return Answer(base.question, Status.ANSWERED, body, citations, retrieved=base.retrieved,
-                      searched_for=base.searched_for, removed=base.removed,
-                      unknown_terms=base.unknown_terms)
+            notes.append(f"I left out {dropped} sentence{'s' * (dropped > 1)} of the "
+                         "generated answer that the sources did not support.")
+        return Answer(base.question, Status.ANSWERED, Reason.ANSWERED, generated=body,
+                      citations=citations, notes=notes, warnings=base.warnings,
+                      retrieved=base.retrieved, searched_for=base.searched_for,
+                      removed=base.removed, unknown_terms=base.unknown_terms,
+                      corrections=base.corrections, timings=base.timings,
+                      history=base.history)
 
 
 def grounded(sentence: str, cited: list[Passage]) -> bool:
@@ -183,7 +197,7 @@ def parse_reply(content) -> dict | None:
 
 
 def with_note(answer: Answer, note: str) -> Answer:
-    answer.text = f"{answer.text}\n\n{note}"
+    answer.notes.append(note)
     return answer
 
 

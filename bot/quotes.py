@@ -75,7 +75,9 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
         bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
         if passage.lead and unit.start <= passage.lead.start < unit.end:
             bonus += LEAD_BONUS  # the sentence meaning-search found
-        if lexical.coverage(query, own):
+        if lexical.coverage(query, own) or unit.list_id is not None:
+            # A list is what its section says, so it answers the question its heading
+            # asks ("What are the red lines?" under "The four spend control red lines").
             return lexical.coverage(query, own | heading) + bonus
         # Matching only through the section heading earns part credit: enough to go with
         # a better quote, never enough to beat a unit that matches by its own words.

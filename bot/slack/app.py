@@ -253,6 +253,18 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
         client.chat_postMessage(channel=body["channel"]["id"], text=text, blocks=blocks)
         respond(delete_original=True)
 
+    @app.action("more_answer")
+    def on_more(ack: Callable, action: dict, respond: Callable) -> None:
+        """The passages an answer kept back to stay short, in place of the short answer."""
+        ack()
+        payload = services.state.answer(action["value"])
+        if payload is None:
+            respond(text="That answer has expired; please ask again.", replace_original=False)
+            return
+        answer = services.answerer.ask(payload["question"], payload.get("history") or [])
+        text, blocks = render.answer_message(answer, action["value"], full=True)
+        respond(text=text, blocks=blocks, replace_original=True)
+
     @app.action("feedback_helpful")
     @app.action("feedback_not_helpful")
     def on_feedback(ack: Callable, body: dict, action: dict, client: WebClient) -> None:

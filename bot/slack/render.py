@@ -52,42 +52,49 @@ def feedback_buttons(answer_id: str) -> dict:
     ]}
 
 
-def answer_message(answer: Answer, answer_id: str | None = None,
-                   share: bool = False) -> tuple[str, list[dict]]:
-    """(text, blocks) for an answer; `share` adds a button to post an ephemeral answer."""
-    blocks: list[dict] = []
-    if answer.removed:
-        blocks.append(context(":warning: " + escape(answer.text.split("\n\n", 1)[0])))
-    body = answer.text.split("\n\n", 1)[1] if answer.removed else answer.text
+def answer_message(answer: Answer, answer_id: str | None = None, share: bool = False,
+                   full: bool = False) -> tuple[str, list[dict]]:
+    """(text, blocks) for an answer, from its fields: warnings, the verdict or a model's
+    answer, the quoted passages by source, one line of notes, buttons. `share` adds a
+    button to post an ephemeral answer; `full` shows the passages kept back for brevity."""
+    blocks: list[dict] = [context(":warning: " + escape(w)) for w in answer.warnings]
     if not answer.answered:
-        lines = [escape(body.splitlines()[0])]
+        lines = [escape(answer.message)]
+        if answer.covers:
+            lines.append(escape(answer.covers))
+        lines += [f"{escape(s.text)} {link(s.url, s.url)}" for s in answer.signposts]
         if answer.suggestions:
             lines.append("The closest documents I hold are:")
-            lines += [f"• {link(s['url'], s['title'])}" for s in answer.suggestions]
+            lines += [f"• {link(s.url, s.title)}" for s in answer.suggestions]
         blocks.append(section("\n".join(lines)))
-        text = escape(body.splitlines()[0])
+        text = escape(answer.message)
     else:
-        for c in answer.citations:
+        lead = answer.generated or answer.lead
+        if lead:
+            blocks.append(section(escape(lead)))
+        for c in answer.citations + (answer.more if full else []):
             title = f"[{c.n}] {c.title}" + (f" — {c.section}" if c.section else "")
             lines = [f"*{link(c.link or c.url, title)}*"]
             lines += [f">{'• ' if item else ''}{escape(q)}"
                       for q, item in zip(c.quotes, c.is_item, strict=True)]
             blocks.append(section("\n".join(lines)))
-            if c.note:
-                blocks.append(context(escape(c.note)))
-        if answer.unknown_terms:
-            words = ", ".join(f"“{escape(w)}”" for w in answer.unknown_terms)
-            blocks.append(context(f"Not found anywhere in the guidance: {words}. Check that the "
-                                  "passages above answer your question."))
+        if answer.notes:
+            blocks.append(context(escape(" ".join(answer.notes))))
         first = answer.citations[0]
+        summary = lead or first.quote
+        summary = summary if len(summary) <= 150 else summary[:149] + "…"
         more = len(answer.citations) - 1
-        summary = first.quote if len(first.quote) <= 150 else first.quote[:149] + "…"
-        text = (f"{escape(summary)} — {escape(first.title)} [1]"
+        text = (f"{escape(summary)}" + ("" if lead else f" — {escape(first.title)} [1]")
                 + (f" (+{more} more source{'s' * (more > 1)})" if more else ""))
+    buttons = []
+    if answer_id and answer.more and not full:
+        buttons.append({"type": "button", "action_id": "more_answer", "value": answer_id,
+                        "text": {"type": "plain_text", "text": "More from the guidance"}})
     if share and answer_id:
-        blocks.append({"type": "actions", "block_id": "share", "elements": [
-            {"type": "button", "action_id": "share_answer", "value": answer_id,
-             "text": {"type": "plain_text", "text": "Share in channel"}}]})
+        buttons.append({"type": "button", "action_id": "share_answer", "value": answer_id,
+                        "text": {"type": "plain_text", "text": "Share in channel"}})
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
     if answer_id and answer.answered:
         blocks.append(feedback_buttons(answer_id))
     return text, _fit(blocks)
