@@ -36,7 +36,14 @@ from bot.privacy import redact, without_placeholders
 from bot.privacy import warning as privacy_warning
 from bot.quotes import MISSING_PART, Citation, distinct, quote_passage, verify_quotes
 from bot.retrieval import GuidanceRetriever, IndexSnapshot, Passage
-from bot.understand import Lexicon, Speller, Understood, understand, vocabulary
+from bot.understand import (
+    Lexicon,
+    Speller,
+    Understood,
+    question_parts,
+    understand,
+    vocabulary,
+)
 from bot.verdicts import Verdict, scenario_verdict
 from bot.wording import quoted
 from ingest.sentences import split_sentences
@@ -52,7 +59,10 @@ MIN_RELEVANCE = 0.47
 RELEVANCE_MARGIN = 0.15  # passages this close to the best one are cited too
 MAX_CITATIONS = 3
 PART_MARGIN = 0.1  # such a source may sit this far under the bar: the main answer is found
-MAX_WORDS = 120  # an answer's length by default; the rest is in `more`
+# An answer's quotes stop at this many words (the rest go to `more`, shown on request). A
+# cap, not a target: most answers are a sentence or a short list; the mean is measured by
+# `spendbot eval` (target: at most 120).
+MAX_WORDS = 150
 
 
 class Status(StrEnum):
@@ -258,13 +268,13 @@ class Answerer:
     def _judge(self, work: _Work) -> None:
         lexical = work.snapshot.lexical
         work.supported = supporting_passages(work.passages, self.min_relevance)
+        missing = lexical.unknown_subjects(work.understood.text)
+        if missing:  # "is VAT included in the £100k?": the rules cannot say either
+            raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         if work.verdict is not None:
             return  # the rules answer it; passages only add to it
         if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
-        missing = lexical.unknown_subjects(work.understood.text)
-        if missing:
-            raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         query = lexical.query_terms(work.understood.expanded)
         if not gives_what_is_asked(work.understood.text, work.supported, query, lexical):
             raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
@@ -276,15 +286,47 @@ class Answerer:
         chosen = cover_remaining_parts(work.supported, work.passages, query, lexical,
                                        self.min_relevance)
         if work.verdict is not None:  # the rule is quoted already; one more source at most
-            chosen = [p for p in chosen if p.meta.doc_id != work.verdict.citation.doc_id][:1]
+            quoted_docs = {c.doc_id for c in work.verdict.citations}
+            chosen = [p for p in chosen if p.meta.doc_id not in quoted_docs][:1]
         sections = [work.snapshot.whole_section(p) for p in _one_per_place(chosen)]
         citations = [quote_passage(p, query, lexical) for p in sections]
+        sides = question_parts(work.understood.text) if work.verdict is None else []
+        if sides:  # each side of a contrast, each part of a two-part question, quoted
+            citations, sections = self._each_side(work, sides)
         if work.verdict is not None:
-            citations.insert(0, work.verdict.citation)
+            citations = [*work.verdict.citations, *citations]
         work.citations = distinct(citations)
         work.sources = {p.chunk_id: p.sources for p in sections}
         if work.verdict is not None:
-            work.sources[work.verdict.citation.chunk_id] = work.verdict.sources
+            work.sources.update(work.verdict.sources)
+
+    def _each_side(self, work: _Work, sides: list[str]) -> tuple[list[Citation],
+                                                                 list[Passage]]:
+        """For each side, the retrieved passage that matches it best, quoted for that side;
+        two sides found in one section become one citation with both quotes."""
+        lexical = work.snapshot.lexical
+        citations: list[Citation] = []
+        sections: list[Passage] = []
+        for side in sides:
+            query = lexical.query_terms(understand(side, self.lexicon, None).expanded)
+            if not query:
+                continue
+            best = max(work.passages[:8], key=lambda p: (
+                round(lexical.coverage(query, _terms_of(p)), 2), p.relevance), default=None)
+            if best is None or best.relevance < self.min_relevance - PART_MARGIN:
+                continue
+            section = work.snapshot.whole_section(best)
+            citation = quote_passage(section, query, lexical)
+            if citation is None:
+                continue
+            same = next((c for c in citations if (c.doc_id, c.section)
+                         == (citation.doc_id, citation.section)), None)
+            if same is not None:
+                merge_quotes(same, citation, section.text)
+            else:
+                citations.append(citation)
+                sections.append(section)
+        return citations, sections
 
     def _verify(self, work: _Work) -> None:
         work.citations = verify_quotes(work.citations, work.sources)
@@ -426,7 +468,7 @@ def gives_what_is_asked(question: str, supported: list[Passage], query,
     for passage in supported:
         for sentence in split_sentences(passage.text.replace("\n", " ")):
             if gives.search(sentence) and lexical.coverage(
-                    query, term_set(f"{passage.meta.section} {sentence}")) >= ASK_COVERAGE:
+                    query, term_set(sentence)) >= ASK_COVERAGE:
                 return True
     return False
 
@@ -453,6 +495,16 @@ def cover_remaining_parts(chosen: list[Passage], passages: list[Passage], query,
     return chosen
 
 
+def merge_quotes(into: Citation, other: Citation, text: str) -> None:
+    """Add `other`'s quotes (from the same section) to `into`, in the order of the text."""
+    pairs = dict(zip(into.quotes, into.is_item, strict=True))
+    for quote, item in zip(other.quotes, other.is_item, strict=True):
+        pairs.setdefault(quote, item)
+    ordered = sorted(pairs, key=lambda q: text.find(q))
+    into.quotes, into.is_item = ordered, [pairs[q] for q in ordered]
+    into.quote = ordered[0]
+
+
 def _one_per_place(passages: list[Passage]) -> list[Passage]:
     seen, out = set(), []
     for passage in passages:
@@ -476,10 +528,12 @@ def within_words(citations: list[Citation], budget: int) -> tuple[list[Citation]
     for citation in citations:
         keep: list[int] = []
         for i, quote in enumerate(citation.quotes):
-            cost = _words(quote) + (_words(citation.title) + 2 if not keep else 0)
+            cost = _words(quote)
             if (not shown and not keep) or used + cost <= budget:
                 keep.append(i)
                 used += cost
+            else:
+                break  # never skip a quote to show a later one
         if keep:
             rest = [i for i in range(len(citation.quotes)) if i not in keep]
             if rest:

@@ -135,9 +135,12 @@ def _group(unit: _Unit, parts: list[_Unit], text: str, query,
     long_items = items and sum(u.end - u.start for u in items) / len(items) > LONG_ITEM
     if not long_items or len(items) <= SHORT_LIST:
         return members[: MAX_LIST_ITEMS + 1]
-    # Many paragraph-length items: the lead-in and the items that match, not all of them.
+    # Many paragraph-length items: the lead-in and the items that match, not all of them:
+    # the chosen one, and one more only if it matches about as well.
     own = {u: lexical.coverage(query, term_set(text[u.start:u.end])) for u in items}
-    matching = [u for u in sorted(items, key=lambda u: -own[u])[:2] if own[u] > 0]
+    ranked = sorted(items, key=lambda u: (u is not unit, -own[u]))
+    top = max(own[unit], own[ranked[0]])
+    matching = [u for u in ranked[:2] if own[u] > 0 and own[u] >= 0.7 * top]
     lead = [u for u in members if not u.is_item][:1]
     return sorted(lead + (matching or items[:1]), key=lambda u: u.start)
 

@@ -30,6 +30,13 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.lexical import STOPWORDS, tokens
 
 LEXICON_NAME = "lexicon.toml"
+# "1.5m", "90k", "2bn" typed without a pound sign: money in a question about spend, unless a
+# count follows ("5m users").
+CASUAL_MONEY = re.compile(
+    r"(?<![£$€\w.])(\d+(?:\.\d+)?\s?(?:k|m|mn|bn|million|billion))\b(?!\s*(?:users|people|"
+    r"citizens|customers|visits|visitors|transactions|records|calls|pages|documents|staff|"
+    r"hours|minutes|miles|metres|meters|rows|lines|words|downloads|requests|cases)\b)",
+    re.I)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
 
@@ -176,7 +183,7 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
             return fixed
         return word
 
-    text = WORD.sub(replace_word, question)
+    text = CASUAL_MONEY.sub(r"£\1", WORD.sub(replace_word, question))
     expansions = lexicon.synonyms_in(text)
     resolved.update(word.lower() for word, _ in expansions for word in word.split())
     expanded = " ".join([text, *(guidance for _, guidance in expansions)])
@@ -186,3 +193,32 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
 
 def _is_synonym(lexicon: Lexicon, word: str) -> bool:
     return any(k.lower() == word.lower() for k in lexicon.synonyms)
+
+
+# Questions with two sides: "what's the difference between a CDO and a CTO?", "X vs Y",
+# "who announced the red lines, and which version sets the thresholds?". Each side is
+# answered on its own, so neither is left out.
+CONTRASTS = [
+    re.compile(r"\bdifferen\w* (?:between|betwen) (?P<a>.+?) and (?P<b>.+)", re.I),
+    re.compile(r"\bhow (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ\w*|compare\w*) "
+               r"(?:from|to|with) (?P<b>.+)", re.I),
+    re.compile(r"\bcompare (?P<a>.+?) (?:and|with|to) (?P<b>.+)", re.I),
+    re.compile(r"(?P<a>.+?)\s+(?:vs\.?|versus|compared (?:to|with)|as opposed to)\s+(?P<b>.+)",
+               re.I),
+]
+TWO_PARTS = re.compile(
+    r"(?P<a>.+?)(?:\?\s+|[,;]\s*(?:and\s+|also\s+)?|\s+and\s+(?:also\s+)?)"
+    r"(?P<b>(?:who|whom|whose|what|what's|which|when|where|why|how|is|are|does|do|did|can|"
+    r"should|must)\b.+)", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The sides of a contrast or the parts of a two-part question ([] for one question)."""
+    for pattern in CONTRASTS:
+        match = pattern.search(question)
+        if match:
+            return [match.group("a").strip(" ?,"), match.group("b").strip(" ?,")]
+    match = TWO_PARTS.fullmatch(question.strip())
+    if match and len(match.group("a").split()) >= 3 and len(match.group("b").split()) >= 3:
+        return [match.group("a").strip(" ?,"), match.group("b").strip(" ?,")]
+    return []

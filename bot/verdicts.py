@@ -12,9 +12,11 @@ what decides it instead of guessing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.quotes import Citation, currency_note, text_fragment_link
+from bot.reading import mentions
 from bot.retrieval import IndexSnapshot
 from bot.rules import LIMITS, RED_LINES_DOC, RuleOutcome, judge, read_facts
 from ingest.chunking import section_label
@@ -26,8 +28,8 @@ class Verdict:
     verdict: str  # crosses | needs_approval | within | depends
     sentence: str  # the verdict in one sentence, citing the rule as [1]
     outcomes: list[RuleOutcome]
-    citation: Citation  # the rule(s), quoted from the red-lines summary
-    sources: tuple[str, ...] = field(default=(), repr=False)  # the stored texts quoted
+    citations: list[Citation]  # the rule(s), quoted from the red-lines summary
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
         return {"verdict": self.verdict, "sentence": self.sentence,
@@ -40,7 +42,7 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     facts = read_facts(split_sentences(question) or [question])
     outcomes = judge(facts)
     if not outcomes:
-        return None
+        return _what_decides(question, snapshot)
     crossing = [o for o in outcomes if o.verdict == "crosses"]
     approval = next((o for o in outcomes if o.rule == "approval-threshold"), None)
     values = sorted(a.value for a in facts.amounts)
@@ -84,10 +86,52 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence = f"No red line is crossed and no approval threshold reached: " \
                    f"{'; '.join(parts)}." if approval else \
                    f"That is within the red line: {'; '.join(parts)}."
-    citation, sources = _rule_citation(snapshot, [o.clause for o in shown])
-    if citation is None:
+    citations, sources = _rule_citations(snapshot, [o.clause for o in shown])
+    if not citations:
         return None
-    return Verdict(verdict, f"{sentence} [{citation.n}]", outcomes, citation, sources)
+    return Verdict(verdict, f"{sentence} {_refs(citations)}", outcomes, citations, sources)
+
+
+def _refs(citations: list[Citation]) -> str:
+    return "".join(f"[{c.n}]" for c in citations)
+
+
+# Without a figure, a question about "our" purchase is told what decides the verdict.
+OURS = re.compile(r"\b(we|we're|we've|our|us|i|my)\b", re.I)
+APPROVAL = re.compile(r"\b(approv\w*|sign[- ]?off|spend control|permission|clearance)\b", re.I)
+DECIDES = {  # rule -> (what decides it, the clauses to quote)
+    "hosting-length": ("how long the new hosting contract runs", ["hosting-length"]),
+    "automatic-extension": ("whether it renews or extends automatically",
+                            ["automatic-extension"]),
+    "service-and-integrator": ("whether the supplier of the service would also be its "
+                               "system integrator", ["service-and-integrator"]),
+    "approval-threshold": ("how much it costs and whether it is a public-facing digital "
+                           "service", ["approval-public", "approval-other"]),
+}
+
+
+def _what_decides(question: str, snapshot: IndexSnapshot) -> Verdict | None:
+    if not OURS.search(question):
+        return None  # "how long can a hosting contract last?" asks for the rule itself
+    rules = []
+    if mentions("facts.hosting", question) and (mentions("facts.contract", question)
+                                                or mentions("facts.extension", question)):
+        rules.append("hosting-length")
+    if mentions("facts.automatic", question) or mentions("facts.extension", question):
+        rules.append("automatic-extension")
+    if mentions("facts.integrator", question):
+        rules.append("service-and-integrator")
+    if APPROVAL.search(question):
+        rules.append("approval-threshold")
+    if not rules:
+        return None
+    what = [DECIDES[r][0] for r in rules]
+    clauses = [LIMITS[key].clause for r in rules for key in DECIDES[r][1]]
+    citations, sources = _rule_citations(snapshot, clauses)
+    if not citations:
+        return None
+    sentence = f"It depends on {' and '.join(what)}. {_refs(citations)}"
+    return Verdict("depends", sentence, [], citations, sources)
 
 
 def _crossed(outcome: RuleOutcome) -> str:
@@ -112,33 +156,29 @@ def _within(outcome: RuleOutcome) -> str:
     return "the integrator is a separate supplier"
 
 
-def _rule_citation(snapshot: IndexSnapshot,
-                   clauses: list[str]) -> tuple[Citation | None, tuple[str, ...]]:
-    """The list items of the red-lines summary that hold `clauses`, quoted whole, as one
-    citation (each clause sits in a bullet such as "no IT contract may be worth more than
-    £100 million, unless there is an exceptional reason")."""
-    quotes: list[str] = []
-    meta = chunk_id = None
-    sources: list[str] = []
+def _rule_citations(snapshot: IndexSnapshot,
+                    clauses: list[str]) -> tuple[list[Citation], dict[str, tuple[str, ...]]]:
+    """The list items of the red-lines summary that hold `clauses`, quoted whole, one
+    citation per section (each clause sits in a bullet such as "no IT contract may be worth
+    more than £100 million, unless there is an exceptional reason")."""
+    by_chunk: dict[str, tuple[str, object, list[str]]] = {}
     for clause in dict.fromkeys(clauses):
         found = snapshot.find(RED_LINES_DOC, clause)
         if found is None:
             continue
-        found_id, text, found_meta = found
-        if meta is None:
-            meta, chunk_id = found_meta, found_id
-        elif found_meta.place != meta.place:
-            continue  # one citation, one section: the first rule's
-        sources.append(text)
+        chunk_id, text, meta = found
+        quotes = by_chunk.setdefault(chunk_id, (text, meta, []))[2]
         for unit in text_units(text):
-            if clause in text[unit.start:unit.end] and text[unit.start:unit.end] not in quotes:
-                quotes.append(text[unit.start:unit.end])
-    if meta is None or not quotes:
-        return None, ()
-    citation = Citation(
-        n=1, doc_id=meta.doc_id, title=meta.title,
-        section=section_label([meta.section] if meta.section else [], meta.paragraph or None),
-        url=meta.url, link=text_fragment_link(meta.url, quotes[0]), quote=quotes[0],
-        quotes=quotes, score=1.0, chunk_id=chunk_id or "", status=meta.status,
-        kind=meta.kind, note=currency_note(meta), is_item=[True] * len(quotes))
-    return citation, tuple(sources)
+            item = text[unit.start:unit.end]
+            if clause in item and item not in quotes:
+                quotes.append(item)
+    citations = []
+    for n, (chunk_id, (_, meta, quotes)) in enumerate(by_chunk.items(), start=1):
+        citations.append(Citation(
+            n=n, doc_id=meta.doc_id, title=meta.title,
+            section=section_label([meta.section] if meta.section else [],
+                                  meta.paragraph or None),
+            url=meta.url, link=text_fragment_link(meta.url, quotes[0]), quote=quotes[0],
+            quotes=quotes, score=1.0, chunk_id=chunk_id, status=meta.status,
+            kind=meta.kind, note=currency_note(meta), is_item=[True] * len(quotes)))
+    return citations, {chunk_id: (text,) for chunk_id, (text, _, _) in by_chunk.items()}
