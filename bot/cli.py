@@ -42,7 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="load the knowledge folder into the index")
+    ingest.add_argument("--no-gate", action="store_true",
+                        help="switch to the new index without checking knowledge/eval")
+    ingest.add_argument("--include-withdrawn", action="store_true",
+                        help="also index documents whose status is withdrawn")
     ingest.set_defaults(run=_ingest)
+
+    rollback = commands.add_parser("rollback", help="switch back to the previous index")
+    rollback.set_defaults(run=_rollback)
 
     ask = commands.add_parser("ask", help="answer a question (or '-': one per line on stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
@@ -84,12 +91,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
+    from bot.evaluate import QuestionSetError
     from ingest.pipeline import IngestError
     from ingest.store import StoreUnavailable
 
     try:
-        report = core.ingest(settings, progress=_progress_bar)
-    except (IngestError, StoreUnavailable) as exc:
+        report = core.ingest(settings, progress=_progress_bar, gate=not args.no_gate,
+                             include_withdrawn=args.include_withdrawn)
+    except (IngestError, StoreUnavailable, QuestionSetError) as exc:
         print(f"spendbot ingest: {exc}. The previous index, if any, is unchanged.",
               file=sys.stderr)
         return 2
@@ -97,6 +106,13 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for name, reason in report.failed:
         print(f"skipped {name}: {reason}", file=sys.stderr)
+    for line in _change_lines(report, args):
+        print(line)
+    if report.refused:
+        print("Not switched: the new index fails the gate; the previous index, if any, keeps "
+              "answering. Fix the guidance or the questions, or use --no-gate.",
+              file=sys.stderr)
+        return 1
     print(f"Ingested {report.summary()}.")
     try:
         core.open_state(settings).record_ingest(report)
@@ -107,6 +123,34 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(report.failed)} file(s) skipped; any earlier version of them is still "
               "indexed.", file=sys.stderr)
         return 1
+    return 0
+
+
+def _change_lines(report, args: argparse.Namespace) -> list[str]:
+    """The change report and the gate's verdict, as `spendbot ingest` prints them."""
+    lines = ["Changes:", *report.changes.lines()] if not report.changes.empty else [
+        "No documents or sections changed."]
+    lines += [f"withdrawn, left out of answers: {name}" for name in report.withdrawn]
+    if args.no_gate and report.switched:
+        lines.append("gate: skipped (--no-gate): the new index was switched in unchecked")
+    elif report.gate is not None:
+        lines += report.gate.lines()
+    return lines
+
+
+def _rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import core
+    from ingest.store import IngestLocked, NothingToRollBack, StoreUnavailable
+
+    try:
+        target = core.open_store(settings)
+        with target.ingest_lock():
+            left, now = target.rollback()
+    except (NothingToRollBack, IngestLocked, StoreUnavailable) as exc:
+        print(f"spendbot rollback: {exc}", file=sys.stderr)
+        return 2
+    print(f"Rolled back: {now} answers now (was {left}); "
+          f"{len(target.previous_names())} earlier index(es) still kept.")
     return 0
 
 
