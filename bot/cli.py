@@ -51,6 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     rollback = commands.add_parser("rollback", help="switch back to the previous index")
     rollback.set_defaults(run=_rollback)
 
+    add = commands.add_parser("add", help="fetch a GOV.UK page into the knowledge folder")
+    add.add_argument("url", help="a https://www.gov.uk/... page")
+    add.add_argument("--id", help="document id (default: from the page's address)")
+    add.set_defaults(run=_add)
+
+    sync = commands.add_parser("sync", help="update the knowledge folder's GOV.UK pages")
+    sync.add_argument("--dry-run", action="store_true", help="report without writing")
+    sync.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                      help="give up on a page after this long (default 20)")
+    sync.set_defaults(run=_sync)
+
     ask = commands.add_parser("ask", help="answer a question (or '-': one per line on stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
     ask.add_argument("--format", choices=("text", "json"), default="text")
@@ -152,6 +163,38 @@ def _rollback(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Rolled back: {now} answers now (was {left}); "
           f"{len(target.previous_names())} earlier index(es) still kept.")
     return 0
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import govuk
+
+    try:
+        added = govuk.add_page(settings.knowledge_dir, args.url, args.id)
+    except govuk.NotGovukPage as exc:
+        print(f"spendbot add: {exc}", file=sys.stderr)
+        return 2
+    except (govuk.Unreachable, govuk.Withdrawn, FileExistsError, ValueError) as exc:
+        print(f"spendbot add: nothing added: {exc}", file=sys.stderr)
+        return 2
+    print(f"Added {added.title!r} ({added.url}, updated {added.date}) as {added.file}, "
+          f"id {added.doc_id}. Run `spendbot ingest` to answer from it.")
+    return 0
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import govuk
+
+    report = govuk.sync(settings.knowledge_dir, dry_run=args.dry_run, timeout=args.timeout)
+    for result in report.results:
+        print(result.line())
+    counts = ", ".join(f"{report.count(o)} {o}" for o in
+                       ("changed", "unchanged", "withdrawn", "unreachable", "skipped"))
+    print(f"{len(report.results)} GOV.UK document(s): {counts}.")
+    if args.dry_run:
+        print("Dry run: nothing was written.")
+    elif report.written:
+        print("Run `spendbot ingest` to answer from the changes.")
+    return 1 if report.count("unreachable") else 0
 
 
 def _to_stderr(message: str) -> None:
