@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                       help="give up on a page after this long (default 20)")
     sync.set_defaults(run=_sync)
+
+    report = commands.add_parser("report", help="what users ask: questions, gaps, feedback")
+    report.add_argument("--html", metavar="FILE", type=Path,
+                        help="also write one self-contained page with charts")
+    report.set_defaults(run=_report)
 
     ask = commands.add_parser("ask", help="answer a question (or '-': one per line on stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
@@ -214,15 +220,46 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"spendbot ask: {exc}", file=sys.stderr)
         return 2
     render = as_json if args.format == "json" else as_text
+    timed = []
     if args.question == ["-"]:
         for n, question in enumerate(_stdin_questions()):
             if n and args.format == "text":
                 print("\n" + "─" * 60 + "\n")
-            print(render(answerer.ask(question)), flush=True)
+            started = time.perf_counter()
+            answer = answerer.ask(question)
+            timed.append((answer, (time.perf_counter() - started) * 1000))
+            print(render(answer), flush=True)
+        _log_questions(settings, timed)
         return 0
+    started = time.perf_counter()
     answer = answerer.ask(" ".join(args.question), args.history)
+    timed.append((answer, (time.perf_counter() - started) * 1000))
     print(render(answer))
+    _log_questions(settings, timed)
     return 2 if answer.status in (Status.EMPTY, Status.TOO_LONG) else 0
+
+
+def _log_questions(settings: Settings, timed: list) -> None:
+    """Log the command line's questions where Slack's go, for `spendbot report`."""
+    from bot import core, report
+
+    try:
+        report.log_answers(core.open_state(settings), timed)
+    except Exception as exc:  # the answer is given; a missing log entry is only a warning
+        print(f"warning: could not log the question in the state database: {exc}",
+              file=sys.stderr)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import core, report
+
+    state = core.open_state(settings)
+    usage = report.summarise(state.questions(), state.feedback())
+    print(report.as_text(usage))
+    if args.html:
+        args.html.write_text(report.as_html(usage), encoding="utf-8")
+        print(f"\nWrote {args.html}.")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
