@@ -152,6 +152,8 @@ def _change_lines(report, args: argparse.Namespace) -> list[str]:
         lines.append("gate: skipped (--no-gate): the new index was switched in unchecked")
     elif report.gate is not None:
         lines += report.gate.lines()
+    elif not report.switched:
+        lines.append("gate: not run (the index answering now is unchanged)")
     return lines
 
 
