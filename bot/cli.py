@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,7 +94,30 @@ def _parser() -> argparse.ArgumentParser:
                                          parents=[common], **kw))
 
     ingest = commands.add_parser("ingest", help="load the knowledge folder into the index")
+    ingest.add_argument("--no-gate", action="store_true",
+                        help="switch to the new index without checking knowledge/eval")
+    ingest.add_argument("--include-withdrawn", action="store_true",
+                        help="also index documents whose status is withdrawn")
     ingest.set_defaults(run=_ingest)
+
+    rollback = commands.add_parser("rollback", help="switch back to the previous index")
+    rollback.set_defaults(run=_rollback)
+
+    add = commands.add_parser("add", help="fetch a GOV.UK page into the knowledge folder")
+    add.add_argument("url", help="a https://www.gov.uk/... page")
+    add.add_argument("--id", help="document id (default: from the page's address)")
+    add.set_defaults(run=_add)
+
+    sync = commands.add_parser("sync", help="update the knowledge folder's GOV.UK pages")
+    sync.add_argument("--dry-run", action="store_true", help="report without writing")
+    sync.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                      help="give up on a page after this long (default 20)")
+    sync.set_defaults(run=_sync)
+
+    report = commands.add_parser("report", help="what users ask: questions, gaps, feedback")
+    report.add_argument("--html", metavar="FILE", type=Path,
+                        help="also write one self-contained page with charts")
+    report.set_defaults(run=_report)
 
     ask = commands.add_parser("ask", help="answer a question (or '-': one per line on stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read stdin")
@@ -149,17 +173,26 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
+    from bot.evaluate import QuestionSetError
     from ingest.pipeline import IngestError
     from ingest.store import StoreUnavailable
 
     try:
-        report = core.ingest(settings, progress=_progress_bar)
-    except (IngestError, StoreUnavailable) as exc:
+        report = core.ingest(settings, progress=_progress_bar, gate=not args.no_gate,
+                             include_withdrawn=args.include_withdrawn)
+    except (IngestError, StoreUnavailable, QuestionSetError) as exc:
         raise UserError(f"{exc}. The previous index, if any, is unchanged.") from exc
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for name, reason in report.failed:
         print(f"skipped {name}: {reason}", file=sys.stderr)
+    for line in _change_lines(report, args):
+        print(line)
+    if report.refused:
+        print("Not switched: the new index fails the gate; the previous index, if any, keeps "
+              "answering. Fix the guidance or the questions, or use --no-gate.",
+              file=sys.stderr)
+        return 1
     print(f"Ingested {report.summary()}.")
     try:
         core.open_state(settings).record_ingest(report)
@@ -173,6 +206,68 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _change_lines(report, args: argparse.Namespace) -> list[str]:
+    """The change report and the gate's verdict, as `spendbot ingest` prints them."""
+    lines = ["Changes:", *report.changes.lines()] if not report.changes.empty else [
+        "No documents or sections changed."]
+    lines += [f"withdrawn, left out of answers: {name}" for name in report.withdrawn]
+    if args.no_gate and report.switched:
+        lines.append("gate: skipped (--no-gate): the new index was switched in unchecked")
+    elif report.gate is not None:
+        lines += report.gate.lines()
+    elif not report.switched:
+        lines.append("gate: not run (the index answering now is unchanged)")
+    return lines
+
+
+def _rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import core
+    from ingest.store import IngestLocked, NothingToRollBack, StoreUnavailable
+
+    try:
+        target = core.open_store(settings)
+        with target.ingest_lock():
+            left, now = target.rollback()
+    except (NothingToRollBack, IngestLocked, StoreUnavailable) as exc:
+        print(f"spendbot rollback: {exc}", file=sys.stderr)
+        return 2
+    print(f"Rolled back: {now} answers now (was {left}); "
+          f"{len(target.previous_names())} earlier index(es) still kept.")
+    return 0
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import govuk
+
+    try:
+        added = govuk.add_page(settings.knowledge_dir, args.url, args.id)
+    except govuk.NotGovukPage as exc:
+        print(f"spendbot add: {exc}", file=sys.stderr)
+        return 2
+    except (govuk.Unreachable, govuk.Withdrawn, FileExistsError, ValueError) as exc:
+        print(f"spendbot add: nothing added: {exc}", file=sys.stderr)
+        return 2
+    print(f"Added {added.title!r} ({added.url}, updated {added.date}) as {added.file}, "
+          f"id {added.doc_id}. Run `spendbot ingest` to answer from it.")
+    return 0
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import govuk
+
+    report = govuk.sync(settings.knowledge_dir, dry_run=args.dry_run, timeout=args.timeout)
+    for result in report.results:
+        print(result.line())
+    counts = ", ".join(f"{report.count(o)} {o}" for o in
+                       ("changed", "unchanged", "withdrawn", "unreachable", "skipped"))
+    print(f"{len(report.results)} GOV.UK document(s): {counts}.")
+    if args.dry_run:
+        print("Dry run: nothing was written.")
+    elif report.written:
+        print("Run `spendbot ingest` to answer from the changes.")
+    return 1 if report.count("unreachable") else 0
+
+
 def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -183,19 +278,51 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render import as_json, as_text
 
     answerer = core.build_answerer(settings, notify=_to_stderr)
-    answerer.retriever.collection()  # reach the store now, not mid-answer
+    answerer.retriever.snapshot()  # reach the store now, not mid-answer
+
     def render(answer) -> str:
         return as_json(answer) if args.format == "json" else as_text(answer, full=args.full)
 
+    timed = []
     if args.question == ["-"]:
         for n, question in enumerate(_stdin_questions()):
             if n and args.format == "text":
                 print("\n" + "─" * 60 + "\n")
-            print(render(answerer.ask(question)), flush=True)
+            started = time.perf_counter()
+            answer = answerer.ask(question)
+            timed.append((answer, (time.perf_counter() - started) * 1000))
+            print(render(answer), flush=True)
+        _log_questions(settings, timed)
         return 0
+    started = time.perf_counter()
     answer = answerer.ask(" ".join(args.question), args.history)
+    timed.append((answer, (time.perf_counter() - started) * 1000))
     print(render(answer))
+    _log_questions(settings, timed)
     return 2 if answer.status in (Status.EMPTY, Status.TOO_LONG) else 0
+
+
+def _log_questions(settings: Settings, timed: list) -> None:
+    """Log the command line's questions where Slack's go, for `spendbot report`."""
+    from bot import core, report
+
+    try:
+        report.log_answers(core.open_state(settings), timed)
+    except Exception as exc:  # the answer is given; a missing log entry is only a warning
+        print(f"warning: could not log the question in the state database: {exc}",
+              file=sys.stderr)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import core, report
+
+    state = core.open_state(settings)
+    usage = report.summarise(state.questions(), state.feedback())
+    print(report.as_text(usage))
+    if args.html:
+        args.html.write_text(report.as_html(usage), encoding="utf-8")
+        print(f"\nWrote {args.html}.")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:

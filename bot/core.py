@@ -29,9 +29,17 @@ def open_store(settings: Settings) -> store.Store:
 
 
 def ingest(settings: Settings, progress: ProgressFactory | None = None,
-           embedder: MiniLMEmbeddings | None = None) -> IngestReport:
-    return run_ingest(settings.knowledge_dir, open_store(settings), embedder or MiniLMEmbeddings(),
-                      progress)
+           embedder: MiniLMEmbeddings | None = None, gate: bool = False,
+           include_withdrawn: bool = False) -> IngestReport:
+    """Build the index; with `gate`, switch to it only if the folder's eval questions pass."""
+    embedder = embedder or MiniLMEmbeddings()
+    check = None
+    if gate:
+        from bot.gate import EvalGate
+
+        check = EvalGate(settings.knowledge_dir, embedder)
+    return run_ingest(settings.knowledge_dir, open_store(settings), embedder, progress,
+                      gate=check, include_withdrawn=include_withdrawn)
 
 
 def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _: None,

@@ -6,6 +6,11 @@ answer it), `evidence` (a phrase, or a list of phrases, the answer must show), `
 scenario, contrast…) and, for a scenario, `verdict` (crosses, needs_approval, neither,
 unclear). Sets live in knowledge/eval/: `golden` and `chat` are tuned on; `heldout` never is,
 and is reported on its own.
+
+A set that guards the knowledge folder is a mapping instead: `gate:` (the minimum score of
+each metric, checked by `spendbot ingest` before it switches to a new index, see
+bot/gate.py) and `questions:` (the list). A question with `gate: false` is scored by
+`spendbot eval` but left out of the gate.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class Case:
     kind: str = ""
     verdict: str = ""  # crosses | needs_approval | neither | unclear
     part: str = ""  # the set it comes from (file name without suffix)
+    gates: bool = True  # counts towards the ingest gate, when its set declares one
 
 
 @dataclass
@@ -116,10 +122,22 @@ def load_sets(paths: list[Path]) -> list[Case]:
 
 
 def load_cases(path: Path) -> list[Case]:
+    return read_question_set(path)[0]
+
+
+def read_question_set(path: Path) -> tuple[list[Case], dict[str, float] | None]:
+    """The cases, and the minimum scores the set declares for the ingest gate (or None)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or []  # JSON is YAML too
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise QuestionSetError(f"cannot read {path}: {exc}") from exc
+    minimums = None
+    if isinstance(data, dict):
+        minimums = data.get("gate")
+        if minimums is not None and not (isinstance(minimums, dict) and all(
+                isinstance(v, int | float) for v in minimums.values())):
+            raise QuestionSetError(f"{path}: 'gate' must map metric names to minimum scores")
+        data = data.get("questions", [])
     if not isinstance(data, list) or not all(isinstance(i, dict) and "question" in i
                                              for i in data):
         raise QuestionSetError(f"{path}: expected a list of entries, each with a 'question'")
@@ -132,8 +150,8 @@ def load_cases(path: Path) -> list[Case]:
             history=tuple(item.get("history", ())),
             unanswerable=bool(item.get("unanswerable", False)),
             kind=str(item.get("kind", "")), verdict=str(item.get("verdict", "")),
-            part=path.stem))
-    return cases
+            part=path.stem, gates=bool(item.get("gate", True))))
+    return cases, ({str(k): float(v) for k, v in minimums.items()} if minimums else None)
 
 
 def run_cases(answerer: Answerer, cases: list[Case]) -> list[Result]:

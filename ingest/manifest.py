@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.toml"
-STATUSES = ("draft", "current", "historical", "superseded")
+STATUSES = ("draft", "current", "historical", "superseded", "withdrawn")
 KINDS = ("guidance", "summary")
 FORMATS = ("markdown", "web-text", "pdf-text", "html", "pdf")
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": None, ".html": "html",

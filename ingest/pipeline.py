@@ -4,6 +4,11 @@ Unchanged chunks (same id, i.e. same document and text) reuse their stored vecto
 new or edited text is embedded. The result is written to a fresh collection and switched in
 at the end: a failure part-way leaves the previous index answering. A file that cannot be
 read is reported and, if an earlier version of it was indexed, that version is kept.
+
+Before the switch an optional gate (the evaluation questions that travel with the knowledge
+folder, see bot/gate.py) checks the new collection; if it refuses, the new collection is
+dropped and the previous index keeps answering. Documents whose manifest status is
+`withdrawn` are left out unless the run asks for them.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from langchain_core.embeddings import Embeddings
 
 from ingest import store
 from ingest.blocks import LoadError
+from ingest.changes import ChangeReport, compare, sections_from_metadata
 from ingest.chunking import Chunk, chunk_document, sentence_records
 from ingest.loaders import load_document
 from ingest.manifest import MANIFEST_NAME, SUFFIXES, Manifest, load_manifest
@@ -41,6 +48,14 @@ class Progress:
     def close(self) -> None: ...
 
 
+class GateResult(Protocol):
+    passed: bool
+
+
+# (store, new collection's name, name of the collection answering now or None) -> verdict
+Gate = Callable[[store.Store, str, "str | None"], GateResult]
+
+
 @dataclass
 class IngestReport:
     documents: int = 0
@@ -55,6 +70,10 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     collection: str = ""
     switched: bool = False
+    changes: ChangeReport = field(default_factory=ChangeReport)
+    withdrawn: list[str] = field(default_factory=list)  # files left out: withdrawn pages
+    gate: GateResult | None = None  # the gate's verdict, when one ran
+    refused: bool = False  # the gate refused the new index; the previous one still answers
 
     def summary(self) -> str:
         return (f"{self.documents} documents, {self.chunks} chunks: {self.added} added, "
@@ -92,7 +111,8 @@ def knowledge_files(knowledge_dir: Path) -> tuple[list[Path], list[tuple[str, st
     return files, refused
 
 
-def load_chunks(knowledge_dir: Path, report: IngestReport) -> tuple[list[Chunk], Manifest]:
+def load_chunks(knowledge_dir: Path, report: IngestReport,
+                include_withdrawn: bool = False) -> tuple[list[Chunk], Manifest]:
     """Every chunk of every readable file (failures go to the report), and the manifest."""
     if not knowledge_dir.is_dir():
         raise IngestError(f"knowledge folder not found: {knowledge_dir}")
@@ -105,6 +125,9 @@ def load_chunks(knowledge_dir: Path, report: IngestReport) -> tuple[list[Chunk],
     chunks: list[Chunk] = []
     for path in files:
         info = manifest.info_for(path)
+        if info.status == "withdrawn" and not include_withdrawn:
+            report.withdrawn.append(path.name)  # kept on disk, out of answers
+            continue
         try:
             doc = load_document(path, info)
         except LoadError as exc:
@@ -124,19 +147,21 @@ def load_chunks(knowledge_dir: Path, report: IngestReport) -> tuple[list[Chunk],
 
 
 def run_ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
-               progress: ProgressFactory | None = None) -> IngestReport:
+               progress: ProgressFactory | None = None, gate: Gate | None = None,
+               include_withdrawn: bool = False) -> IngestReport:
     try:
         with target.ingest_lock():
-            return _ingest(knowledge_dir, target, embedder, progress)
+            return _ingest(knowledge_dir, target, embedder, progress, gate, include_withdrawn)
     except store.IngestLocked as exc:
         raise IngestError(str(exc)) from exc
 
 
 def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
-            progress: ProgressFactory | None) -> IngestReport:
+            progress: ProgressFactory | None, gate: Gate | None,
+            include_withdrawn: bool) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    chunks, manifest = load_chunks(knowledge_dir, report)
+    chunks, manifest = load_chunks(knowledge_dir, report, include_withdrawn)
     failed_files = {name for name, _ in report.failed}
     glossary = json.dumps(manifest.glossary, sort_keys=True)
     previous = target.active_collection()
@@ -170,6 +195,11 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
     report.unchanged += len(set(kept) & set(old_chunks))
     report.removed = sum(1 for i in old_chunks
                          if old.ids[i] not in new_ids and _slot(old.metadatas[i]) not in new_slots)
+    report.changes = compare(
+        sections_from_metadata([(old.metadatas[i], old.documents[i]) for i in old_chunks]),
+        sections_from_metadata([(c.metadata, c.text) for c in chunks] +
+                               [(old.metadatas[i], old.documents[i]) for i in kept
+                                if i in set(old_chunks)]))
 
     if reusable and previous.metadata.get("fingerprint") == fingerprint:
         report.collection = previous.name
@@ -203,6 +233,13 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
                        documents=list(texts))
     if collection.count() != len(rows):
         raise IngestError(f"wrote {collection.count()} chunks but expected {len(rows)}")
+    if gate is not None:
+        report.gate = gate(target, collection.name, previous.name if previous else None)
+        if not report.gate.passed:
+            target.drop(collection.name)
+            report.collection, report.refused = previous.name if previous else "", True
+            report.seconds = time.perf_counter() - started
+            return report
     target.switch_to(collection)
     target.remove_stale(keep=collection.name)
     report.collection, report.switched = collection.name, True

@@ -13,6 +13,7 @@ two departments' bots) can share one server.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 import socket
@@ -27,6 +28,7 @@ from ingest.embedding import offline_environment
 
 DEFAULT_NAMESPACE = "spendbot-"
 STALE_LOCK_SECONDS = 6 * 3600
+KEEP_PREVIOUS = 2  # earlier indexes kept for `spendbot rollback` (3 collections in all)
 
 
 class StoreUnavailable(RuntimeError):
@@ -39,6 +41,10 @@ class StoreUnavailable(RuntimeError):
 
 class IngestLocked(RuntimeError):
     """Another ingest holds the store; the message says which and since when."""
+
+
+class NothingToRollBack(RuntimeError):
+    """No earlier index is kept to switch back to."""
 
 
 @dataclass(frozen=True)
@@ -110,18 +116,57 @@ class Store:
                                              metadata={"hnsw:space": "cosine", **metadata})
 
     def switch_to(self, collection) -> None:
-        self._pointer().modify(metadata={"active": collection.name})
+        """Serve `collection` from now on; the one it replaces joins the rollback history."""
+        history = self.previous_names()
+        active = self.active_name()
+        if active and active != collection.name:
+            history = [name for name in history if name != active] + [active]
+        self._point(collection.name, history)
+
+    def previous_names(self) -> list[str]:
+        """Collections that answered before the active one, oldest first."""
+        raw = self._pointer().metadata.get("history") or "[]"
+        try:
+            names = json.loads(raw)
+        except ValueError:
+            return []
+        return [name for name in names if isinstance(name, str)]
+
+    def rollback(self) -> tuple[str | None, str]:
+        """Switch back to the index that answered before this one: (from, to).
+
+        The index switched away from is not kept as a rollback target, so rolling back twice
+        goes two steps back rather than to and fro.
+        """
+        history = self.previous_names()
+        existing = set(self.collection_names())
+        while history:
+            target = history.pop()
+            if target in existing:
+                active = self.active_name()
+                self._point(target, history)
+                return active, target
+        raise NothingToRollBack("no earlier index is kept to roll back to")
+
+    def _point(self, active: str, history: list[str]) -> None:
+        # Pointer metadata is replaced whole; both keys are always written.
+        self._pointer().modify(metadata={"active": active, "history": json.dumps(history)})
 
     def collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
 
-    def remove_stale(self, keep: str) -> list[str]:
-        """Delete the collections of earlier runs (and of runs that died part-way)."""
+    def remove_stale(self, keep: str, previous: int = KEEP_PREVIOUS) -> list[str]:
+        """Delete the collections of earlier runs (and of runs that died part-way), keeping
+        `keep` and the last `previous` indexes that answered before it, for rollback."""
+        history = self.previous_names()
+        kept = [name for name in history if name != keep][-previous:] if previous else []
         removed = []
         for name in self.collection_names():
-            if name.startswith(self.prefix) and name != keep:
+            if name.startswith(self.prefix) and name != keep and name not in kept:
                 self.client.delete_collection(name)
                 removed.append(name)
+        if kept != history and self.active_name() == keep:
+            self._point(keep, kept)
         return removed
 
     def max_batch_size(self) -> int:
@@ -158,6 +203,10 @@ class Store:
             return dict(self.client.get_collection(name, embedding_function=None).metadata or {})
         except Exception:
             return None
+
+    def drop(self, name: str) -> None:
+        """Delete one collection (a new index the gate refused), if it exists."""
+        self._drop(name)
 
     def _drop(self, name: str) -> None:
         try:
