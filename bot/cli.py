@@ -84,19 +84,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
+    from ingest.blocks import printable  # file names and reasons may hold control chars
     from ingest.pipeline import IngestError
     from ingest.store import StoreUnavailable
 
     try:
         report = core.ingest(settings, progress=_progress_bar)
     except (IngestError, StoreUnavailable) as exc:
-        print(f"spendbot ingest: {exc}. The previous index, if any, is unchanged.",
+        print(f"spendbot ingest: {printable(str(exc))}. The previous index, if any, is "
+              "unchanged.",
               file=sys.stderr)
         return 2
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     for name, reason in report.failed:
-        print(f"skipped {name}: {reason}", file=sys.stderr)
+        print(f"skipped {printable(name)}: {printable(reason)}", file=sys.stderr)
     print(f"Ingested {report.summary()}.")
     try:
         core.open_state(settings).record_ingest(report)
