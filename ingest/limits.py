@@ -5,9 +5,10 @@ and a 2 MB .docx can unpack to 2 GB of XML. Parsers inflate first and fail later
 minutes and gigabytes. So sizes are checked before anything is parsed and while it is
 inflated: for a .docx, the zip's declared member sizes and then the bytes each member
 actually inflates to, against one budget, before python-docx opens it; for a PDF, a page
-cap, a budget on the inflated page content (a stream drawn by 20 pages counts 20 times,
-since its text is extracted 20 times) and a time budget. Each refusal is one line that
-names the limit. Used by ingest (`ingest.loaders`) and by proposal review (`bot.files`).
+cap, budgets on the inflated page content, per page and in all (a stream drawn by 20 pages
+counts 20 times, since its text is extracted 20 times), and a time budget. Each refusal is
+one line that names the limit. Used by ingest (`ingest.loaders`) and by proposal review
+(`bot.files`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from pathlib import Path
 
 from ingest.blocks import LoadError
 
+# pypdf extracts text from about half a megabyte of page content a second on a busy
+# machine, and a page cannot be interrupted: the page budget bounds the time one page can
+# take (a page of text is 2-50 KB), the time budget is checked between pages.
 MAX_PDF_PAGES = 500
-MAX_PDF_CONTENT_BYTES = 32 * 1024 * 1024  # inflated page content, all pages together
-MAX_PDF_SECONDS = 8.0
+MAX_PAGE_CONTENT_BYTES = 1024 * 1024  # inflated content of one page
+MAX_PDF_CONTENT_BYTES = 16 * 1024 * 1024  # inflated page content, all pages together
+MAX_PDF_SECONDS = 6.0
 MAX_DOCX_BYTES = 32 * 1024 * 1024  # every member of the zip, inflated
 MAX_ZIP_MEMBERS = 2000
 _CHUNK = 1024 * 1024
@@ -96,11 +101,15 @@ def pdf_pages(path: Path, max_chars: int | None = None) -> tuple[list[str], str]
         budget = MAX_PDF_CONTENT_BYTES
         pages: list[str] = []
         for number, page in enumerate(reader.pages, start=1):
-            budget -= _content_size(page, budget)
+            size = _content_size(page, min(budget, MAX_PAGE_CONTENT_BYTES))
+            if size > MAX_PAGE_CONTENT_BYTES:
+                raise LoadError(f"page {number} of the PDF unpacks to over "
+                                f"{_megabytes(MAX_PAGE_CONTENT_BYTES)}, the limit for one page")
+            budget -= size
             if budget < 0:
                 raise LoadError(f"the PDF's pages unpack to over "
-                                f"{_megabytes(MAX_PDF_CONTENT_BYTES)} (at page {number}); the "
-                                "limit is " + _megabytes(MAX_PDF_CONTENT_BYTES))
+                                f"{_megabytes(MAX_PDF_CONTENT_BYTES)} by page {number}, the "
+                                "limit for a whole PDF")
             pages.append(page.extract_text() or "")
             if time.monotonic() - started > MAX_PDF_SECONDS:
                 raise LoadError(f"reading the PDF took over {MAX_PDF_SECONDS:g} seconds (at "
