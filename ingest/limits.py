@@ -26,7 +26,7 @@ from ingest.blocks import LoadError
 MAX_PDF_PAGES = 500
 MAX_PAGE_CONTENT_BYTES = 1024 * 1024  # inflated content of one page
 MAX_PDF_CONTENT_BYTES = 16 * 1024 * 1024  # inflated page content, all pages together
-MAX_PDF_SECONDS = 6.0
+MAX_PDF_SECONDS = 5.0
 MAX_DOCX_BYTES = 32 * 1024 * 1024  # every member of the zip, inflated
 MAX_ZIP_MEMBERS = 2000
 _CHUNK = 1024 * 1024

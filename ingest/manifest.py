@@ -85,7 +85,7 @@ class Manifest:
         if info is not None:
             return info
         return DocumentInfo(id=slug(path.stem), file=path.name,
-                            title=clean_text(path.stem) or "untitled", in_manifest=False)
+                            title=one_line(path.stem) or "untitled", in_manifest=False)
 
 
 def is_web_url(url: str) -> bool:
@@ -93,6 +93,11 @@ def is_web_url(url: str) -> bool:
     parts = urlsplit(url.strip())
     return parts.scheme.lower() in ("https", "http") and bool(parts.netloc) \
         and not re.search(r"[\x00-\x20\x7f]", url.strip())
+
+
+def one_line(text: object) -> str:
+    """Text shown to people as one line: control characters gone, any line break a space."""
+    return clean_text(" ".join(str(text).split()))
 
 
 def slug(text: str) -> str:
@@ -150,10 +155,10 @@ def _document_info(entry: dict, rules: dict[str, LinkRule], path: Path) -> Docum
     # Everything here is shown to people: no control characters (a newline, RLO or ESC in a
     # title would reach Slack and the terminal as it is).
     return DocumentInfo(
-        id=entry["id"], file=entry["file"], title=clean_text(str(entry["title"])),
-        url=entry.get("url", ""), publisher=clean_text(str(entry.get("publisher", ""))),
-        date=str(entry.get("date", "")), date_label=clean_text(str(entry.get("date_label", ""))),
-        status=status, status_note=clean_text(str(entry.get("status_note", ""))),
+        id=entry["id"], file=entry["file"], title=one_line(entry["title"]),
+        url=entry.get("url", ""), publisher=one_line(entry.get("publisher", "")),
+        date=str(entry.get("date", "")), date_label=one_line(entry.get("date_label", "")),
+        status=status, status_note=one_line(entry.get("status_note", "")),
         superseded_by=entry.get("superseded_by", ""),
         kind=kind, format=fmt, links=link_rule,
         strip_lines=tuple(entry.get("strip_lines", ())), sources=tuple(entry.get("sources", ())),

@@ -112,12 +112,16 @@ def docx_billion_laughs(path: Path) -> Path:
                             ("word/document.xml", xml)])
 
 
-def pdf_sharing_one_stream(path: Path, pages: int = 20, megabytes: float = 70) -> Path:
-    """A PDF of about 75 KB whose pages all draw one 70 MB content stream."""
+TEXT_LINE = b"BT /F1 12 Tf 72 700 Td (We propose a new hosting contract.) Tj ET\n"
+COMMENT_LINE = b"%" + b" " * 1022 + b"\n"  # nothing to draw: quick to parse, slow to store
+
+
+def pdf_sharing_one_stream(path: Path, pages: int = 20, megabytes: float = 70,
+                           line: bytes = TEXT_LINE) -> Path:
+    """A PDF of about 250 KB whose pages all draw one 70 MB content stream."""
     from pypdf import PdfWriter
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-    line = b"BT /F1 12 Tf 72 700 Td (We propose a new hosting contract.) Tj ET\n"
     stream = DecodedStreamObject()
     stream.set_data(line * int(megabytes * MB // len(line)))
     writer = PdfWriter()
