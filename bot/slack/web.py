@@ -20,6 +20,7 @@ import os
 import shlex
 import sys
 import uuid
+from socket import SHUT_RD
 from urllib.parse import parse_qs
 
 from flask import Flask, Response, request
@@ -86,15 +87,16 @@ def create_web_app(services: Services | None = None, config: SlackConfig | None 
     @web.post("/slack/events")
     def slack_events():
         length = request.content_length
-        if length is None:
-            return refuse(411, "A Content-Length is required.")
-        if length > MAX_BODY_BYTES:
+        if length is None or length > MAX_BODY_BYTES:
+            stop_reading()
+            if length is None:
+                return refuse(411, "A Content-Length is required.")
             return refuse(413, f"The request body is {length:,} bytes; the limit is "
                                f"{MAX_BODY_BYTES:,}.")
         body = request.get_data(cache=True)
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not verifier.is_valid(body, timestamp, signature):
+        if not signed(body, timestamp, signature):
             return refuse(401, "The request is not signed by Slack, or the signature is stale.")
         content_type = request.content_type or ""
         if parsed(body, content_type) is None:
@@ -104,6 +106,22 @@ def create_web_app(services: Services | None = None, config: SlackConfig | None 
             log.warning("a replayed slash command or interaction was refused")
             return refuse(409, "This request was already received.")
         return handler.handle(request)
+
+    def signed(body: bytes, timestamp: str, signature: str) -> bool:
+        """Slack's signature over this body, made in the last five minutes."""
+        if not (timestamp.isdigit() and len(timestamp) <= 12 and signature):
+            return False  # absent or not a number: the verifier would raise, not refuse
+        return verifier.is_valid(body, timestamp, signature)
+
+    def stop_reading() -> None:
+        """Close the connection for reading: gunicorn would otherwise read and discard the
+        unread body to keep the connection alive, however long the sender takes."""
+        sock = request.environ.get("gunicorn.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(SHUT_RD)
+            except OSError:
+                pass  # already closed by the sender
 
     def first_request(timestamp: str, signature: str) -> bool:
         try:
