@@ -9,10 +9,16 @@ cannot take data that is already compressed.
 
 from __future__ import annotations
 
+import json
+import resource
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 MB = 1024 * 1024
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -137,3 +143,37 @@ def pdf_sharing_one_stream(path: Path, pages: int = 20, megabytes: float = 70,
     with path.open("wb") as out:
         writer.write(out)
     return path
+
+
+MEASURE = """
+import json, resource, sys, time
+from pathlib import Path
+started = time.perf_counter()
+reader, path = sys.argv[1], Path(sys.argv[2])
+try:
+    if reader == "review":  # as `spendbot review` does before it loads the index
+        from bot.review import check_proposal, read_proposal
+        outcome = "read %d characters" % len(check_proposal(read_proposal(str(path))))
+    else:
+        from ingest.loaders import load_document
+        from ingest.manifest import Manifest
+        doc = load_document(path, Manifest().info_for(path))
+        outcome = "read %d blocks" % len(doc.blocks)
+except Exception as exc:
+    outcome = str(exc)
+print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - started,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure(reader: str, path: Path) -> dict:
+    """Read `path` in a child process capped at 2 GB of address space (so a regression fails
+    the test instead of the machine): its outcome, seconds and peak resident megabytes."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+    result = subprocess.run([sys.executable, "-c", MEASURE, reader, str(path)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, preexec_fn=cap)
+    if result.returncode != 0 or "Traceback" in result.stderr:
+        raise AssertionError(f"the reader failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout)

@@ -8,10 +8,7 @@ and must be refused within 10 s and 500 MB with one line that names the limit.
 from __future__ import annotations
 
 import json
-import resource
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import hostile
@@ -22,41 +19,6 @@ from ingest.blocks import LoadError
 from ingest.loaders import load_document
 from ingest.manifest import ManifestError, load_manifest
 from ingest.pipeline import IngestReport, load_chunks
-
-REPO = Path(__file__).resolve().parents[1]
-MEASURE = """
-import json, resource, sys, time
-from pathlib import Path
-started = time.perf_counter()
-reader, path = sys.argv[1], Path(sys.argv[2])
-try:
-    if reader == "review":  # as `spendbot review` does before it loads the index
-        from bot.review import check_proposal, read_proposal
-        outcome = "read %d characters" % len(check_proposal(read_proposal(str(path))))
-    else:
-        from ingest.loaders import load_document
-        from ingest.manifest import Manifest
-        doc = load_document(path, Manifest().info_for(path))
-        outcome = "read %d blocks" % len(doc.blocks)
-except Exception as exc:
-    outcome = str(exc)
-print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - started,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
-def measure(reader: str, path: Path) -> dict:
-    """Read `path` in a child process capped at 2 GB of address space (so a regression fails
-    the test instead of the machine): its outcome, seconds and peak resident megabytes."""
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-
-    result = subprocess.run([sys.executable, "-c", MEASURE, reader, str(path)], cwd=REPO,
-                            capture_output=True, text=True, timeout=120, preexec_fn=cap)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr
-    return json.loads(result.stdout)
-
 
 HOSTILE = {
     "spaces.docx": (hostile.docx_of_spaces, "unpacks to 2,048 MB; the limit is 32 MB"),
@@ -79,7 +41,7 @@ def test_hostile_file_is_refused_by_review_quickly_and_small(tmp_path: Path, nam
     make, limit = HOSTILE[name]
     path = make(tmp_path / name)
     assert path.stat().st_size < 3 * 1024 * 1024  # small on disk
-    figures = measure("review", path)
+    figures = hostile.measure("review", path)
     if name == "slow.pdf":
         limit = "characters; I can review up to 40,000"
     else:
@@ -91,7 +53,7 @@ def test_hostile_file_is_refused_by_review_quickly_and_small(tmp_path: Path, nam
 @pytest.mark.parametrize("name", ["shared-stream.pdf", "slow.pdf", "comments.pdf"])
 def test_hostile_pdf_is_refused_by_ingest_quickly_and_small(tmp_path: Path, name: str) -> None:
     make, limit = HOSTILE[name]
-    figures = measure("ingest", make(tmp_path / name))
+    figures = hostile.measure("ingest", make(tmp_path / name))
     assert limit in figures["outcome"], figures
     assert figures["seconds"] < 10 and figures["peak_mb"] < 500, figures
 
