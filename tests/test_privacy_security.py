@@ -113,7 +113,7 @@ def slack_url(fake, services):
 
 def test_a_follow_up_in_a_thread_of_long_turns_is_answered_quickly(fake, slack_url) -> None:
     fake.thread_messages = [{"type": "message", "user": "U0ASKER", "ts": f"1700000060.{n}",
-                             "text": f"<@{BOT_USER}> " + "why " * 10_000} for n in range(1, 6)]
+                             "text": f"<@{BOT_USER}> " + "why" * 13_000} for n in range(1, 6)]
     started = time.monotonic()
     post(slack_url, event(mention("What are the red lines?", ts="1700000060.9",
                                 thread_ts="1700000060.1")), JSON)
