@@ -163,3 +163,20 @@ def test_slack_shows_no_unsafe_link_and_no_control_characters() -> None:
                                   "date_label": "now", "status": "current"}], "today"))
     assert "javascript:" not in view and "\\u202e" not in view and "\\u001b" not in view
     assert "Evil[2J" in view
+
+
+def test_the_terminal_never_sees_control_characters_from_file_names(tmp_path: Path) -> None:
+    from test_cli import spendbot
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "guide\x1b]0;pwned\x07\u202e.md").write_text(
+        "# Guide\n\nSpend over £1,000,000 needs approval. See [the form](javascript:alert(1)).\n")
+    hostile.pdf_sharing_one_stream(knowledge / "bomb\x1b[2J.pdf")
+    result = spendbot("--knowledge", str(knowledge), "--store", str(tmp_path / "store"),
+                      "ingest")
+    shown = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in shown
+    assert "skipped bomb[2J.pdf: page 1 of the PDF unpacks to over 1 MB" in result.stderr
+    assert "link “the form” to javascript: refused" in result.stderr
+    assert not any(ch in shown for ch in "\x1b\x07\u202e")
