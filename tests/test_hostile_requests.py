@@ -89,6 +89,14 @@ def test_a_huge_body_is_refused_before_it_is_read(web, megabytes: int) -> None:
     assert f"{MAX_BODY_BYTES:,}" in reply and "Traceback" not in reply
 
 
+def test_a_body_of_unknown_length_is_refused_before_it_is_read(web) -> None:
+    url, _, _ = web
+    status, reply, seconds = raw_request(url, {"Content-Type": JSON,
+                                               "Transfer-Encoding": "chunked"},
+                                         b"10000\r\n" + b"x" * 65536)
+    assert status == 411 and seconds < 2 and "Content-Length is required" in reply
+
+
 @pytest.mark.parametrize("body, kind", [("{not json", JSON), ("[1, 2]", JSON),
                                         ("payload=%7Bnot+json", FORM), ("\xff\xfe", FORM)])
 def test_malformed_bodies_are_refused_plainly(web, body: str, kind: str) -> None:
