@@ -174,6 +174,7 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
     from bot.evaluate import QuestionSetError
+    from ingest.blocks import printable  # file names and reasons may hold control chars
     from ingest.pipeline import IngestError
     from ingest.store import StoreUnavailable
 
@@ -181,11 +182,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         report = core.ingest(settings, progress=_progress_bar, gate=not args.no_gate,
                              include_withdrawn=args.include_withdrawn)
     except (IngestError, StoreUnavailable, QuestionSetError) as exc:
-        raise UserError(f"{exc}. The previous index, if any, is unchanged.") from exc
+        raise UserError(f"{printable(str(exc))}. The previous index, if any, is "
+                        "unchanged.") from exc
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     for name, reason in report.failed:
-        print(f"skipped {name}: {reason}", file=sys.stderr)
+        print(f"skipped {printable(name)}: {printable(reason)}", file=sys.stderr)
     for line in _change_lines(report, args):
         print(line)
     if report.refused:

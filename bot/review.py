@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bot.files import read_proposal  # noqa: F401  (moved; `bot.review.read_proposal` stays)
 from bot.quotes import text_fragment_link
 from bot.reading import Passage, deferred, negated, not_proposed, passages, rejected
 from bot.retrieval import GuidanceRetriever
@@ -239,39 +240,3 @@ def check_proposal(proposal: str) -> str:
         raise ProposalError("The proposal does not look like English, and the guidance I "
                             "review against is in English. Please send an English version.")
     return text
-
-
-def read_proposal(path: str) -> str:
-    """The text of a proposal file (.txt, .md, .docx, .pdf), or of standard input for "-"."""
-    import sys
-    import zipfile
-    from xml.etree import ElementTree
-
-    if path == "-":
-        return sys.stdin.read()
-    file = Path(path)
-    try:
-        suffix = file.suffix.lower()
-        if suffix == ".docx":
-            with zipfile.ZipFile(file) as archive:
-                root = ElementTree.fromstring(archive.read("word/document.xml"))
-            w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-            return "\n".join("".join(t.text or "" for t in p.iter(f"{w}t"))
-                             for p in root.iter(f"{w}p"))
-        if suffix == ".pdf":
-            from pypdf import PdfReader
-
-            return "\n".join(page.extract_text() or "" for page in PdfReader(str(file)).pages)
-        if suffix in (".txt", ".md", ".markdown", ""):
-            data = file.read_bytes()
-            if b"\x00" in data[:4096]:
-                raise ProposalError(f"{file.name} looks like a binary file, not text.")
-            return data.decode("utf-8-sig", errors="replace")
-    except ProposalError:
-        raise
-    except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
-        raise ProposalError(f"Cannot read {file.name}: {exc.__class__.__name__}: {exc}") from exc
-    except Exception as exc:  # a broken PDF raises many kinds of error
-        raise ProposalError(f"Cannot read {file.name}: it is not a readable "
-                            f"{file.suffix or 'text'} file.") from exc
-    raise ProposalError(f"Cannot review {file.suffix} files: use .txt, .md, .docx or .pdf.")

@@ -116,11 +116,20 @@ class State:
                     db.execute(select(answers).order_by(answers.c.created_at))]
 
     def save_feedback(self, answer_id: str, helpful: bool, channel: str | None,
-                      user: str | None, reason: str | None = None) -> int:
+                      user: str | None, reason: str | None = None) -> int | None:
+        """The new feedback row's id; None when no such answer is stored, because feedback
+        on nothing teaches nothing. Over-long fields are refused rather than stored cut (or,
+        on SQLite, stored whole in a column declared shorter)."""
+        for name, value, limit in (("answer id", answer_id, 32), ("channel", channel, 64),
+                                   ("user", user, 64)):
+            if value is not None and len(value) > limit:
+                raise ValueError(f"{name} is {len(value)} characters; at most {limit}")
         with self.engine.begin() as db:
             row = db.execute(select(answers.c.question, answers.c.answer, answers.c.chunk_ids)
                              .where(answers.c.id == answer_id)).first()
-            question, text, chunk_ids = row if row else ("", "", "[]")
+            if row is None:
+                return None
+            question, text, chunk_ids = row
             result = db.execute(insert(feedback).values(
                 answer_id=answer_id, helpful=int(helpful), reason=reason, question=question,
                 answer=text, chunk_ids=chunk_ids, channel=channel, user_id=user,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ingest.manifest import DocumentInfo
+if TYPE_CHECKING:  # ingest.manifest uses clean_text from here
+    from ingest.manifest import DocumentInfo
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,21 @@ class LoadError(Exception):
 
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that change how a terminal or Slack shows the text around them rather than
+# being shown: C0 and C1 controls (ESC starts terminal escapes; CR rewrites a line), DEL,
+# and the bidirectional overrides and isolates (RLO shows "exe.txt" as "txt.exe").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      r"\u2066-\u2069]")
 
 
 def clean_text(text: str) -> str:
     """One line of readable text: no control characters, single spaces."""
     return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def printable(text: str) -> str:
+    """Text safe to show a person: control characters gone; newlines and tabs kept."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n"))
 
 
 def normalise_key(text: str) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from ingest.blocks import Block, LoadedDocument, LoadError, clean_text, normalise_key
-from ingest.manifest import DocumentInfo, LinkRule
+from ingest.limits import pdf_pages
+from ingest.manifest import DocumentInfo, LinkRule, is_web_url
 from ingest.pdftext import parse_pdf_text, remove_page_furniture
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,19 @@ def load_document(path: Path, info: DocumentInfo) -> LoadedDocument:
         doc.warnings[:0] = warnings
     if not any(block.text for block in doc.blocks):
         raise LoadError("no readable text found")
+    keep_web_links(doc)
     return doc
+
+
+def keep_web_links(doc: LoadedDocument) -> None:
+    """Drop links a reader should not follow (javascript:, data:, file:, mailto:, relative
+    paths with no base), each with a warning: citations link only to https: and http:."""
+    for label, url in list(doc.links.items()):
+        if not is_web_url(url):
+            del doc.links[label]
+            scheme = url.partition(":")[0] + ":" if ":" in url else "a relative address"
+            doc.warnings.append(f"link “{clean_text(label)[:60]}” to {clean_text(scheme)[:20]} "
+                                "refused: only https: and http: links are kept")
 
 
 def read_text(path: Path) -> tuple[str, list[str]]:
@@ -244,19 +257,7 @@ def _load_pdf_text(text: str, info: DocumentInfo) -> LoadedDocument:
 
 
 def _load_pdf(path: Path, info: DocumentInfo) -> LoadedDocument:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise LoadError("the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        pdf_title = (reader.metadata.title if reader.metadata else None) or ""
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError, RecursionError) as exc:
-        raise LoadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    pages, pdf_title = pdf_pages(path)  # within page, size and time budgets
     if not any(page.strip() for page in pages):
         raise LoadError("the PDF has no extractable text (a scanned image?)")
     if not info.in_manifest and clean_text(pdf_title):

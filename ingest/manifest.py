@@ -11,7 +11,9 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
+
+from ingest.blocks import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,20 @@ class Manifest:
         info = self.documents.get(path.name)
         if info is not None:
             return info
-        return DocumentInfo(id=slug(path.stem), file=path.name, title=path.stem,
-                            in_manifest=False)
+        return DocumentInfo(id=slug(path.stem), file=path.name,
+                            title=one_line(path.stem) or "untitled", in_manifest=False)
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute https: or http: URL with a host: the only links shown to people."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in ("https", "http") and bool(parts.netloc) \
+        and not re.search(r"[\x00-\x20\x7f]", url.strip())
+
+
+def one_line(text: object) -> str:
+    """Text shown to people as one line: control characters gone, any line break a space."""
+    return clean_text(" ".join(str(text).split()))
 
 
 def slug(text: str) -> str:
@@ -102,6 +116,10 @@ def load_manifest(knowledge_dir: Path) -> Manifest:
         raise ManifestError(f"{path}: {exc}") from exc
 
     rules = {name: LinkRule(**rule) for name, rule in data.get("link_rules", {}).items()}
+    for name, rule in rules.items():
+        if not is_web_url(rule.base):
+            raise ManifestError(f"{path}: [link_rules.{name}]: base {rule.base!r} is not an "
+                                "https: or http: URL")
     manifest = Manifest(glossary={k: str(v) for k, v in data.get("glossary", {}).items()})
     seen_ids: set[str] = set()
     for entry in data.get("documents", []):
@@ -126,16 +144,22 @@ def _document_info(entry: dict, rules: dict[str, LinkRule], path: Path) -> Docum
     fmt = entry.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise ManifestError(f"{path}: {entry['id']}: format must be one of {FORMATS}")
+    if entry.get("url") and not is_web_url(str(entry["url"])):
+        raise ManifestError(f"{path}: {entry['id']}: url {str(entry['url'])!r} is not an "
+                            "https: or http: URL; only those are shown as links")
     rule_name = entry.get("links")
     if rule_name and rule_name not in rules:
         raise ManifestError(f"{path}: {entry['id']}: no [link_rules.{rule_name}]")
     link_rule = rules[rule_name] if rule_name else (LinkRule(base=entry["url"]) if
                                                      entry.get("url") else None)
+    # Everything here is shown to people: no control characters (a newline, RLO or ESC in a
+    # title would reach Slack and the terminal as it is).
     return DocumentInfo(
-        id=entry["id"], file=entry["file"], title=entry["title"], url=entry.get("url", ""),
-        publisher=entry.get("publisher", ""), date=str(entry.get("date", "")),
-        date_label=entry.get("date_label", ""), status=status,
-        status_note=entry.get("status_note", ""), superseded_by=entry.get("superseded_by", ""),
+        id=entry["id"], file=entry["file"], title=one_line(entry["title"]),
+        url=entry.get("url", ""), publisher=one_line(entry.get("publisher", "")),
+        date=str(entry.get("date", "")), date_label=one_line(entry.get("date_label", "")),
+        status=status, status_note=one_line(entry.get("status_note", "")),
+        superseded_by=entry.get("superseded_by", ""),
         kind=kind, format=fmt, links=link_rule,
         strip_lines=tuple(entry.get("strip_lines", ())), sources=tuple(entry.get("sources", ())),
     )

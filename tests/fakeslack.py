@@ -112,6 +112,13 @@ def post(url: str, body: str, content_type: str, headers: dict | None = None,
 
 
 _event_ids = itertools.count(1)
+_triggers = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """Slack gives every command and interaction its own trigger id, so no two are alike
+    (a request sent twice unchanged is a replay, and is refused)."""
+    return f"13345224609.738474920.{next(_triggers):019x}"
 
 
 def event(inner: dict, event_id: str | None = None) -> str:
@@ -141,11 +148,11 @@ def command(text: str, response_url: str) -> str:
         "channel_id": "C0CHANNEL", "channel_name": "spend-control", "user_id": "U0ASKER",
         "user_name": "asker", "command": "/spendbot", "text": text, "api_app_id": "A0SPEND",
         "is_enterprise_install": "false", "response_url": response_url,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0"})
+        "trigger_id": trigger_id()})
 
 
 def interactive(payload: dict) -> str:
     return urllib.parse.urlencode({"payload": json.dumps({
         "team": {"id": "T0TEAM", "domain": "test"}, "user": {"id": "U0ASKER", "name": "asker"},
         "api_app_id": "A0SPEND", "token": "legacy-token", "is_enterprise_install": False,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0", **payload})})
+        "trigger_id": trigger_id(), **payload})})

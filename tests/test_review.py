@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -203,13 +202,13 @@ def test_proposals_that_cannot_be_reviewed(text: str, message: str) -> None:
 
 
 def write_docx(path: Path, paragraphs: list[str]) -> None:
-    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://'
-                         'schemas.openxmlformats.org/package/2006/content-types"/>')
-        archive.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http'
-                         '://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-                         f"{body}</w:body></w:document>")
+    """A real .docx, as Word writes it (content types, relationships), by python-docx."""
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    document.save(str(path))
 
 
 def test_review_command_reads_each_file_type(corpus_settings, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -21,8 +22,9 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 
-from bot.answer import Answerer
+from bot.answer import MAX_QUESTION_CHARS, Answerer
 from bot.config import Settings
+from bot.privacy import MAX_SCAN_CHARS
 from bot.retrieval import StoreUnavailable
 from bot.review import ProposalError, Reviewer, check_proposal
 from bot.slack import render
@@ -30,7 +32,16 @@ from bot.state import State
 
 log = logging.getLogger(__name__)
 MODAL_LIMIT = 3000  # Slack's limit on a text input's initial value
-MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
+MENTION = re.compile(r"<@[A-Z0-9]{1,24}(\|[^>]{0,100})?>")
+HISTORY_TURNS = 5
+HISTORY_CHARS = MAX_QUESTION_CHARS  # earlier turns, newest first, up to this many in all
+ANSWER_ID = re.compile(r"[0-9a-f]{16}")  # what State.save_answer hands out
+SLACK_ID = re.compile(r"[A-Z0-9]{1,64}")
+# The Slack libraries log request bodies and Web API responses (message text, thread
+# history) at DEBUG. Pinning their loggers to INFO keeps that out of every log, whatever
+# level the root logger is set to.
+for _name in ("slack_sdk", "slack_bolt"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 
 class ConfigError(RuntimeError):
@@ -98,12 +109,43 @@ def make_client(config: SlackConfig, timeout: int = 10) -> WebClient:
 
 
 def question_text(text: str) -> str:
-    return MENTION.sub("", text or "").strip()
+    """The text of a message minus mentions; cut to what the privacy scan ever reads, so a
+    40,000-character message costs no more than an 8,000-character one."""
+    return MENTION.sub("", (text or "")[:MAX_SCAN_CHARS]).strip()
+
+
+def cap_history(turns: list[str], limit: int = HISTORY_CHARS) -> list[str]:
+    """The latest turns that fit in `limit` characters in all, oldest first: a thread of long
+    messages adds no more work to a follow-up than one question does."""
+    kept: list[str] = []
+    left = limit
+    for turn in reversed(turns[-HISTORY_TURNS:]):
+        if left <= 0:
+            break
+        kept.append(turn[:left])
+        left -= len(kept[-1])
+    return kept[::-1]
+
+
+def failure(reference: str, exc: BaseException) -> str:
+    """A log line for an error: its kind and where it happened, never its message or a trace
+    (either can carry a user's text)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    return f"error {reference}: {type(exc).__name__}{where}"
 
 
 def create_app(config: SlackConfig, services: Services, client: WebClient | None = None) -> App:
     app = App(token=config.bot_token, signing_secret=config.signing_secret,
               client=client or make_client(config))
+
+    @app.error
+    def on_error(error: Exception) -> BoltResponse:
+        """Bolt's default handler logs the trace; a listener's error is one line here."""
+        log.error("%s in a listener", failure(uuid.uuid4().hex[:8], error))
+        return BoltResponse(status=500, body="")
 
     @app.middleware
     def answer_each_event_once(body: dict, next: Callable) -> BoltResponse | None:
@@ -127,9 +169,9 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
         except StoreUnavailable as exc:
             log.error("vector store unavailable")
             reply(str(exc))
-        except Exception:
+        except Exception as exc:
             reference = uuid.uuid4().hex[:8]
-            log.exception("error %s while answering", reference)
+            log.error("%s while answering", failure(reference, exc))
             reply(f"Sorry, something went wrong on my side. If it happens again, quote "
                   f"reference {reference} to the team that runs me.")
 
@@ -180,9 +222,10 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
             return []
         replies = client.conversations_replies(channel=event["channel"], ts=thread_ts,
                                                limit=50)
-        return [question_text(m.get("text", "")) for m in replies.get("messages", [])
-                if not m.get("bot_id") and m.get("ts") != event.get("ts")
-                and float(m.get("ts", 0)) < float(event["ts"])][-5:]
+        return cap_history([question_text(m.get("text", ""))
+                            for m in replies.get("messages", [])
+                            if not m.get("bot_id") and m.get("ts") != event.get("ts")
+                            and float(m.get("ts", 0)) < float(event["ts"])])
 
     def from_a_bot(event: dict) -> bool:
         return bool(event.get("bot_id") or event.get("subtype") == "bot_message")
@@ -241,7 +284,8 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
     def on_share(ack: Callable, body: dict, action: dict, client: WebClient,
                  respond: Callable) -> None:
         ack()
-        payload = services.state.answer(action["value"])
+        value = action.get("value") or ""
+        payload = services.state.answer(value) if ANSWER_ID.fullmatch(value) else None
         if payload is None:
             respond(text="That answer has expired; please ask again.", replace_original=False)
             return
@@ -271,9 +315,14 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
         ack()
         helpful = action["action_id"] == "feedback_helpful"
         channel = (body.get("channel") or {}).get("id")
+        user = body["user"]["id"]
+        value = action.get("value") or ""
+        if not (ANSWER_ID.fullmatch(value) and SLACK_ID.fullmatch(user)
+                and (channel is None or SLACK_ID.fullmatch(channel))):
+            log.warning("feedback with a malformed answer, user or channel id ignored")
+            return
         try:
-            feedback_id = services.state.save_feedback(action["value"], helpful, channel,
-                                                       body["user"]["id"])
+            feedback_id = services.state.save_feedback(value, helpful, channel, user)
         except Exception:
             log.warning("state database unavailable; feedback not stored")
             if channel:
@@ -281,6 +330,11 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
                     channel=channel, user=body["user"]["id"],
                     text="I couldn't record your feedback just now: please click again in a "
                          "few minutes.")
+            return
+        if feedback_id is None:  # no such answer: nothing to attach the feedback to
+            if channel:
+                client.chat_postEphemeral(channel=channel, user=user,
+                                          text="That answer has expired; please ask again.")
             return
         if not helpful:
             client.views_open(trigger_id=body["trigger_id"],
@@ -293,8 +347,9 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
     def on_reason(ack: Callable, view: dict) -> None:
         ack()
         reason = view["state"]["values"]["reason"]["text"].get("value") or ""
-        if reason.strip():
-            services.state.add_reason(int(view["private_metadata"]), reason.strip()[:2000])
+        feedback_id = view.get("private_metadata") or ""
+        if reason.strip() and feedback_id.isdigit() and len(feedback_id) <= 18:
+            services.state.add_reason(int(feedback_id), reason.strip()[:2000])
 
     @app.shortcut("review_message")
     def on_shortcut(ack: Callable, shortcut: dict, client: WebClient) -> None:

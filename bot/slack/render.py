@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from bot.answer import Answer
 from bot.review import Review
+from ingest.blocks import printable
+from ingest.manifest import is_web_url
 
 MAX_SECTION = 3000
 MAX_BLOCKS = 50
@@ -17,11 +19,11 @@ STATUS_LABEL = {"at_odds": ":red_circle: At odds", "not_mentioned": ":large_oran
 
 
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def link(url: str, label: str) -> str:
-    if not url:
+    if not url or not is_web_url(url):  # a javascript: or file: URL is never a link
         return escape(label)
     safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C").replace(" ", "%20")
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
