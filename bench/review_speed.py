@@ -54,7 +54,7 @@ def main() -> None:
         settings = Settings.load()
         answerer = core.build_answerer(settings)
         try:
-            answerer.retriever.collection()
+            answerer.retriever.snapshot()
         except Exception:
             settings = Settings(knowledge_dir=settings.knowledge_dir, store_dir=Path(tmp))
             print("No store found: ingesting the corpus into a temporary one first.")

@@ -285,6 +285,10 @@ class Answerer:
             g for _, g in work.understood.expansions))
         chosen = cover_remaining_parts(work.supported, work.passages, query, lexical,
                                        self.min_relevance)
+        if work.search != work.understood.text:  # a follow-up: the new question leads
+            own = lexical.query_terms(work.understood.expanded)
+            query = own or query
+            chosen.sort(key=lambda p: -lexical.coverage(own, _terms_of(p)))
         if work.verdict is not None:  # the rule is quoted already; one more source at most
             quoted_docs = {c.doc_id for c in work.verdict.citations}
             chosen = [p for p in chosen if p.meta.doc_id not in quoted_docs][:1]
@@ -429,17 +433,19 @@ def supporting_passages(passages: list[Passage],
 # shares its other words ("how long does approval take?" is not answered by the hosting
 # red line's "2 years").
 ASKS = [
-    (re.compile(r"\bhow (long|quickly|soon|fast)\b|\bturn ?around\b|\bdeadline\b|"
-                r"\bby when\b|\bwhen (is|are|do|does|will|should|must|can)\b", re.I),
-     re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
-                r"(day|week|month|year|hour)s?\b|\b(19|20)\d\d\b|\b(january|february|march|"
-                r"april|may|june|july|august|september|october|november|december)\b|"
-                r"\b(annual|yearly|monthly|weekly|daily|quarterly)\b", re.I)),
+    (re.compile(r"\bhow (long|quickly|soon|fast)\b|\bturn ?around\b|\btimescales?\b", re.I),
+     re.compile(r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twelve)[- ]"
+                r"(day|week|month|year|hour)s?\b", re.I)),
+    (re.compile(r"\bdeadline\b|\bby when\b|\bwhen (is|are|do|does|will|should|must|can)\b",
+                re.I),
+     re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|"
+                r"september|october|november|december)\b|\b(annual|yearly|monthly|weekly|"
+                r"daily|quarterly)\b", re.I)),
     (re.compile(r"\bwho (do|should|can) (i|we) (email|e-mail|contact|ask|speak|talk|call|"
                 r"send)\b|\b(email|e-mail|phone|contact) (address|details|number)\b", re.I),
      re.compile(r"@|\bcontact\b|\bemail\b|https?://", re.I)),
-    (re.compile(r"\bhow many\b", re.I), re.compile(r"\b\d[\d,]*\b|\b(one|two|three|four|five|"
-                                                    r"six|seven|eight|nine|ten|dozen|"
+    (re.compile(r"\bhow many\b", re.I), re.compile(r"\b\d[\d,]*\b|\b(one|two|three|four|"
+                                                    r"five|six|seven|eight|nine|ten|dozen|"
                                                     r"hundred)\b", re.I)),
     (re.compile(r"\bhow much (does|do|will|would|is|are)\b.*\b(cost|pay|paid|earn|salary)\b|"
                 r"\b(salary|salaries|pay band|price|cost of)\b", re.I),

@@ -139,7 +139,7 @@ def _group(unit: _Unit, parts: list[_Unit], text: str, query,
     # the chosen one, and one more only if it matches about as well.
     own = {u: lexical.coverage(query, term_set(text[u.start:u.end])) for u in items}
     ranked = sorted(items, key=lambda u: (u is not unit, -own[u]))
-    top = max(own[unit], own[ranked[0]])
+    top = max(own.get(unit, 0.0), own[ranked[0]])
     matching = [u for u in ranked[:2] if own[u] > 0 and own[u] >= 0.7 * top]
     lead = [u for u in members if not u.is_item][:1]
     return sorted(lead + (matching or items[:1]), key=lambda u: u.start)

@@ -159,8 +159,6 @@ class GuidanceRetriever(BaseRetriever):
                         exc.__class__.__name__)
         return self._loaded
 
-    collection = snapshot  # the name callers used before the snapshot was public
-
     def _load(self, name: str) -> IndexSnapshot:
         collection = self.store.get_collection(name)
         ids, texts, metas, vectors = [], [], [], []

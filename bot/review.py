@@ -196,13 +196,12 @@ class Reviewer:
 
     def cite(self, doc_id: str, clause: str) -> Citation | None:
         """The stored chunk that holds `clause` verbatim, as a citation (None if it is gone)."""
-        loaded = self.retriever.collection()
-        for text, meta in zip(loaded.texts, loaded.metadatas, strict=True):
-            if meta.get("doc_id") == doc_id and clause in text:
-                section = meta.get("section", "")
-                return Citation(doc_id, meta["title"], section, meta["url"],
-                                text_fragment_link(meta["url"], clause), clause)
-        return None
+        found = self.retriever.snapshot().find(doc_id, clause)
+        if found is None:
+            return None
+        _, _, meta = found
+        return Citation(doc_id, meta.title, meta.section, meta.url,
+                        text_fragment_link(meta.url, clause), clause)
 
     def review(self, proposal: str) -> Review:
         read = passages(check_proposal(proposal))

@@ -60,7 +60,8 @@ def test_a_grounded_answer_is_kept_with_numbered_citations(answerer) -> None:
                       "sufficient": True, "sources": ["<<£100 million>>"]})
     answer = GenerativeAnswerer(answerer, model).ask("What are the red lines?")
     assert answer.status is Status.ANSWERED
-    assert answer.text.count("[1]") == 2 and "[S1]" not in answer.text
+    assert answer.generated.count("[1]") == 2 and "[S1]" not in answer.text
+    assert answer.generated in answer.text  # shown first, above the quoted sources
     assert answer.citations[0].doc_id == "spend-control-red-lines-summary"
     prompt = model.seen[0][1].content
     assert '<source id="S1">' in prompt and "https://" not in prompt  # only opaque tokens
@@ -113,7 +114,7 @@ def test_model_failures_fall_back_to_the_extractive_answer(answerer, model, reas
     answer = GenerativeAnswerer(answerer, model, timeout=1.0).ask("What are the red lines?")
     assert time.monotonic() - started < 3.0  # within the Slack reply time
     assert answer.status is Status.ANSWERED and "£100 million" in answer.text
-    assert f"the model service {reason}" in answer.text
+    assert f"the model service {reason}" in answer.text.lower()
     assert answer.citations  # the extractive answer's quotes and citations
 
 

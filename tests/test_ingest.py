@@ -13,10 +13,10 @@ from bot.config import Settings
 from ingest.pipeline import IngestError, run_ingest
 
 
-def stored(settings: Settings) -> dict[str, dict]:
+def stored(settings: Settings, level: str = "chunk") -> dict[str, dict]:
     """Chunk id -> metadata (with its text) of the collection serving answers now."""
     collection = core.open_store(settings).active_collection()
-    got = collection.get(include=["metadatas", "documents"])
+    got = collection.get(include=["metadatas", "documents"], where={"level": level})
     return {id_: {**meta, "text": text}
             for id_, meta, text in zip(got["ids"], got["metadatas"], got["documents"],
                                        strict=True)}
@@ -34,9 +34,15 @@ def test_ingests_the_whole_corpus_with_citation_metadata(settings, embedder) -> 
         "technology-leadership.md: link “digitaltalent@digital.cabinet-office.gov.uk” to "
         "mailto: refused: only https: and http: links are kept"]
     assert report.documents == 6
-    assert report.chunks == report.added == counting.embedded > 100
+    assert report.chunks == report.added > 100
     chunks = stored(settings)
     assert len(chunks) == report.chunks
+    # Every sentence is indexed too, each a verbatim slice of its chunk.
+    sentences = stored(settings, "sentence")
+    assert counting.embedded == report.embedded == len(chunks) + len(sentences)
+    assert len(sentences) > 2 * len(chunks)
+    assert all(s["text"] == chunks[s["chunk_id"]]["text"][s["start"]:s["end"]]
+               for s in sentences.values())
     assert {m["doc_id"] for m in chunks.values()} == {
         "guidance-for-ctos", "technology-leadership", "chief-technology-officer",
         "technology-code-of-practice-draft", "transformational-government-2005",
@@ -67,7 +73,9 @@ def test_editing_one_file_reembeds_only_its_changed_chunks(settings, embedder) -
     counting = CountingEmbeddings(embedder)
     report = ingest(settings, counting)
     after = stored(settings)
-    assert report.updated == counting.embedded == 1
+    assert report.updated == 1
+    # The edited chunk and its edited sentence: nothing else is embedded again.
+    assert counting.embedded == report.embedded == 2
     assert report.removed == report.added == 0
     changed = set(before) ^ set(after)
     assert {(before | after)[id_]["doc_id"] for id_ in changed} == {"technology-leadership"}

@@ -182,12 +182,12 @@ def test_instructions_inside_a_proposal_change_nothing(reviewer) -> None:
 
 def test_every_criterion_cites_a_verbatim_stored_clause(reviewer) -> None:
     review = reviewer.review("A short proposal with nothing in it.")
-    loaded = reviewer.retriever.collection()
+    index = reviewer.retriever.snapshot()
     for finding in review.criteria:
         assert finding.citation is not None, finding.id
         assert any(finding.citation.quote in text for text, meta in
-                   zip(loaded.texts, loaded.metadatas, strict=True)
-                   if meta["doc_id"] == finding.citation.doc_id)
+                   zip(index.texts, index.metas, strict=True)
+                   if meta.doc_id == finding.citation.doc_id)
         assert finding.question if finding.status != "addressed" else True
 
 

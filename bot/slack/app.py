@@ -249,10 +249,9 @@ def create_app(config: SlackConfig, services: Services, client: WebClient | None
 
     @app.event("app_home_opened")
     def on_home(event: dict, client: WebClient) -> None:
-        info = services.answerer.retriever.collection().info
-        documents = json.loads(info.get("documents") or "[]")
+        index = services.answerer.retriever.snapshot()
         client.views_publish(user_id=event["user"],
-                             view=render.home_view(documents, info.get("ingested_at", "?")))
+                             view=render.home_view(index.documents, index.ingested_at))
 
     @app.command("/spendbot")
     def on_command(ack: Callable, command: dict, respond: Callable, client: WebClient) -> None:
