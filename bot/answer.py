@@ -275,7 +275,7 @@ class Answerer:
             return  # the rules answer it; passages only add to it
         if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
-        query = lexical.query_terms(work.understood.expanded)
+        query = lexical.query_terms(work.search + " " + work.understood.expanded)
         if not gives_what_is_asked(work.understood.text, work.supported, query, lexical):
             raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
 
@@ -287,7 +287,6 @@ class Answerer:
                                        self.min_relevance)
         if work.search != work.understood.text:  # a follow-up: the new question leads
             own = lexical.query_terms(work.understood.expanded)
-            query = own or query
             chosen.sort(key=lambda p: -lexical.coverage(own, _terms_of(p)))
         if work.verdict is not None:  # the rule is quoted already; one more source at most
             quoted_docs = {c.doc_id for c in work.verdict.citations}

@@ -100,8 +100,9 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
         return sorted(set(chosen) | set(extra), key=lambda u: u.start)
 
     # A second, different sentence or short list that answers nearly as well goes with it.
+    # A list is best followed by a sentence, not by a second list under the same heading.
     others = [u for u in usable if u not in chosen and (u.list_id is None
-                                                         or u.list_id != best.list_id)]
+                                                         or best.list_id is None)]
     second = max(others, key=scores.get, default=None)
     if second is not None and scores[second] > 0 and scores[second] >= 0.6 * scores[best]:
         chosen = with_group(second)

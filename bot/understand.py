@@ -121,7 +121,8 @@ class Speller:
     def correct(self, word: str) -> str | None:
         lower = word.lower()
         if (len(lower) < MIN_CORRECTABLE or lower in self.counts or lower in STOPWORDS
-                or not lower.isalpha() or lower in english_words()):
+                or not lower.isalpha() or lower in english_words()
+                or any(ch.isupper() for ch in word[1:])):  # TCoP, GDS: names, not typos
             return None
         reach = 1 if len(lower) <= 6 else 2
         # The guidance's words first; failing those, an English word one edit away
@@ -203,6 +204,8 @@ CONTRASTS = [
     re.compile(r"\bhow (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ\w*|compare\w*) "
                r"(?:from|to|with) (?P<b>.+)", re.I),
     re.compile(r"\bcompare (?P<a>.+?) (?:and|with|to) (?P<b>.+)", re.I),
+    re.compile(r"\b(?:how|where|in what ways?) (?:do|does|did|are|is) (?P<a>.+?) and "
+               r"(?P<b>.+?) (?:differ|different|compare)\b", re.I),
     re.compile(r"(?P<a>.+?)\s+(?:vs\.?|versus|compared (?:to|with)|as opposed to)\s+(?P<b>.+)",
                re.I),
 ]

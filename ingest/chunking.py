@@ -96,8 +96,9 @@ def sentence_records(chunk: Chunk) -> list[Chunk]:
     units = text_units(chunk.text)
     for n, unit in enumerate(units):
         text = chunk.text[unit.start:unit.end].strip()
-        if len(text.split()) < 3:
-            continue  # a heading-like fragment says nothing alone
+        if len(text.split()) < 3 or (unit.list_id is not None and not unit.is_item):
+            continue  # a fragment, or a list's lead-in ("the following areas:"), says
+            # nothing alone; each item is embedded with its lead-in instead
         lead = next((chunk.text[u.start:u.end] for u in units
                      if u.list_id == unit.list_id and not u.is_item), "") if unit.is_item else ""
         embed_text = "\n".join(filter(None, (meta.title, label, lead, text)))
