@@ -46,7 +46,7 @@ from bot.understand import (
 )
 from bot.verdicts import Verdict, scenario_verdict
 from bot.wording import quoted
-from ingest.sentences import split_sentences
+from ingest.sentences import text_units
 
 log = logging.getLogger(__name__)
 
@@ -441,7 +441,7 @@ ASKS = [
                 r"september|october|november|december)\b|\b(annual|yearly|monthly|weekly|"
                 r"daily|quarterly)\b", re.I)),
     (re.compile(r"\bwho (do|should|can) (i|we) (email|e-mail|contact|ask|speak|talk|call|"
-                r"send)\b|\b(email|e-mail|phone|contact) (address|details|number)\b", re.I),
+                r"send)\b|\b(email|e-mail) address\b|\bcontact details\b", re.I),
      re.compile(r"@|\bcontact\b|\bemail\b|https?://", re.I)),
     (re.compile(r"\bhow many\b", re.I), re.compile(r"\b\d[\d,]*\b|\b(one|two|three|four|"
                                                     r"five|six|seven|eight|nine|ten|dozen|"
@@ -449,7 +449,8 @@ ASKS = [
     (re.compile(r"\bhow much (does|do|will|would|is|are)\b.*\b(cost|pay|paid|earn|salary)\b|"
                 r"\b(salary|salaries|pay band|price|cost of)\b", re.I),
      re.compile(r"£\s?\d|\b\d[\d,]* (pounds|per cent|%)", re.I)),
-    (re.compile(r"\b(form|template|checklist)\b", re.I),
+    (re.compile(r"\b(is there|are there|do you have|where (is|are|can i find)|which|what) "
+                r"(a |an |the )?(\w+ )?(form|template|checklist)s?\b", re.I),
      re.compile(r"\b(form|template|checklist)s?\b", re.I)),
 ]
 
@@ -471,7 +472,8 @@ def gives_what_is_asked(question: str, supported: list[Passage], query,
     if gives is None:
         return True
     for passage in supported:
-        for sentence in split_sentences(passage.text.replace("\n", " ")):
+        for unit in text_units(passage.text):
+            sentence = passage.text[unit.start:unit.end]
             if gives.search(sentence) and lexical.coverage(
                     query, term_set(sentence)) >= ASK_COVERAGE:
                 return True

@@ -18,6 +18,7 @@ from bot.retrieval import Passage
 from ingest.chunking import section_label
 from ingest.records import ChunkMeta
 from ingest.sentences import Unit as _Unit
+from ingest.sentences import is_fragment
 from ingest.sentences import text_units as units
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,9 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
         words = text[unit.start:unit.end]
         if SOURCE_LINE.match(words):
             return -1.0  # a list of references, not content
-        if unit.list_id is None and words.endswith(":") and len(words.split()) < 8:
-            return -1.0  # "Departments should:" whose list was lost says nothing alone
+        if unit.list_id is None and (words.endswith(":") and len(words.split()) < 8
+                                     or is_fragment(words)):
+            return -1.0  # "Departments should:" whose list was lost, or a heading line
         own = own_terms[unit if unit.list_id is None else unit.list_id]
         bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
         if passage.lead and unit.start <= passage.lead.start < unit.end:

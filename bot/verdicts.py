@@ -20,7 +20,7 @@ from bot.reading import mentions
 from bot.retrieval import IndexSnapshot
 from bot.rules import LIMITS, RED_LINES_DOC, RuleOutcome, judge, read_facts
 from ingest.chunking import section_label
-from ingest.sentences import split_sentences, text_units
+from ingest.sentences import text_units
 
 
 @dataclass
@@ -39,7 +39,9 @@ class Verdict:
 
 def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     """The rules' verdict on the purchase a question describes, or None if it describes none."""
-    facts = read_facts(split_sentences(question) or [question])
+    # Chat messages often start sentences in lower case ("...a 1 yr one. can we take it?").
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", question) if s.strip()]
+    facts = read_facts(sentences or [question])
     outcomes = judge(facts)
     if not outcomes:
         return _what_decides(question, snapshot)
@@ -73,7 +75,8 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
                     "threshold for other spend.")
     elif approval is not None and approval.verdict == "needs_approval":
         verdict, shown = "needs_approval", [approval]
-        within = [o for o in outcomes if o.verdict == "within" and o.rule != approval.rule]
+        within = [o for o in outcomes if o.verdict == "within"
+                  and o.rule not in (approval.rule, "contract-value")]
         sentence = (f"Yes, that needs spend control approval: {approval.found} is over the "
                     f"{approval.limit} threshold." if approval.found != "Crypt-Key" else
                     "Yes, that needs spend control approval: any spend on Crypt-Key does.")

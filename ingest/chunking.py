@@ -15,7 +15,7 @@ from itertools import groupby
 
 from ingest.blocks import Block, LoadedDocument
 from ingest.records import ChunkMeta
-from ingest.sentences import ITEM_MARK, split_sentences, text_units
+from ingest.sentences import ITEM_MARK, is_fragment, split_sentences, text_units
 
 MAX_CHARS = 900  # about 200 word pieces: inside the model's 256-piece window
 SECTION_SEPARATOR = " › "
@@ -96,7 +96,8 @@ def sentence_records(chunk: Chunk) -> list[Chunk]:
     units = text_units(chunk.text)
     for n, unit in enumerate(units):
         text = chunk.text[unit.start:unit.end].strip()
-        if len(text.split()) < 3 or (unit.list_id is not None and not unit.is_item):
+        if len(text.split()) < 3 or (unit.list_id is not None and not unit.is_item) or (
+                not unit.is_item and is_fragment(text)):
             continue  # a fragment, or a list's lead-in ("the following areas:"), says
             # nothing alone; each item is embedded with its lead-in instead
         lead = next((chunk.text[u.start:u.end] for u in units

@@ -58,6 +58,13 @@ class Unit:
     is_item: bool = False
 
 
+def is_fragment(text: str) -> bool:
+    """A short line with no sentence ending: a heading kept in the text ("Skills for chief
+    technology officer"), which says nothing alone and is never quoted as an answer."""
+    words = text.split()
+    return len(words) < 8 and not text.rstrip().endswith((".", "!", "?", ":", "”", '"', ")"))
+
+
 def text_units(text: str) -> list[Unit]:
     """Split a chunk into sentences and list items, remembering which items share a list."""
     out: list[Unit] = []
