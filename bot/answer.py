@@ -268,11 +268,17 @@ class Answerer:
     def _judge(self, work: _Work) -> None:
         lexical = work.snapshot.lexical
         work.supported = supporting_passages(work.passages, self.min_relevance)
-        missing = lexical.unknown_subjects(work.understood.text)
+        explained = work.understood.resolved | self.lexicon.chat
+        missing = [w for w in lexical.unknown_subjects(work.understood.text)
+                   if w.lower() not in explained]
         if missing:  # "is VAT included in the £100k?": the rules cannot say either
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         if work.verdict is not None:
             return  # the rules answer it; passages only add to it
+        things = [w for w in lexical.unknown_things(work.understood.text)
+                  if w.lower() not in explained]
+        if things:  # "what's the deadline for...?", "is there a template...?"
+            raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
         if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
         query = lexical.query_terms(work.search + " " + work.understood.expanded)
@@ -568,7 +574,7 @@ def currency_line(citations: list[Citation]) -> str:
             seen.add(c.doc_id)
             note = c.note if not parts else c.note.split(";")[0]
             numbers = ", ".join(f"[{d.n}]" for d in citations if d.doc_id == c.doc_id)
-            parts.append(f"{numbers} {note}")
+            parts.append(f"{numbers}: {note}")
     return "; ".join(parts) + "." if parts else ""
 
 

@@ -184,7 +184,8 @@ def body_to_markdown(html: str) -> list[str]:
             for nested in element.find_all(["ul", "ol"]):
                 nested.extract()  # nested items come as their own entries
         if element.name == "tr":
-            text = " | ".join(_inline(cell) for cell in element.find_all(["td", "th"]))
+            text = "| " + " | ".join(_inline(cell) for cell in element.find_all(["td", "th"])) \
+                + " |"  # a markdown table row; the loader reads it with the header row
         else:
             text = _inline(element)
         if not text.strip(" |"):

@@ -24,6 +24,10 @@ give go going make made much many may might must shall us let like way ways ok o
 want wants wanted getting gets got look looks looking
 """.split())
 
+DETERMINERS = frozenset("a an the this that these those our my your their any each every "
+                        "its".split())
+NOT_NOUN_ENDINGS = ("est", "er", "ed", "ing", "ly", "ous", "ive", "ful", "able", "ible", "al")
+NOT_NOUNS = frozenset("instead else ones auto like same".split())
 MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand million billion bn
 one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy
 eighty ninety""".split())
@@ -172,6 +176,24 @@ class LexicalIndex:
             if phrase and not any(self.known(word) for word in phrase):
                 subjects += phrase
         return list(dict.fromkeys(subjects))
+
+    def unknown_things(self, text: str) -> list[str]:
+        """Nouns the guidance never uses, read as the thing a question is about: "the
+        deadline", "a template", "an exemption", "the typical salary". A word counts as a noun
+        when a determiner stands just before it, or before it and one modifier, and it does not
+        end like an adjective, verb or adverb ("the biggest", "basically" are not things)."""
+        things = []
+        words = [w.lower() for w in tokens(text)]
+        for i, word in enumerate(words):
+            if (self.known(word) or not word.isalpha() or len(word) < 4
+                    or word.endswith(NOT_NOUN_ENDINGS) or word in NOT_NOUNS):
+                continue
+            before = words[max(0, i - 2):i]
+            if before[-1:] and before[-1] in DETERMINERS or (
+                    len(before) == 2 and before[0] in DETERMINERS and before[1].isalpha()
+                    and before[1] not in STOPWORDS):
+                things.append(word)
+        return things
 
     def matched(self, query: list[tuple[str, frozenset[str]]], present) -> set[str]:
         """The question's terms that `present` (a text's terms) contains, acronyms included."""

@@ -185,16 +185,16 @@ def currency_note(meta: ChunkMeta) -> str:
     year = (meta.date or "")[:4]
     if meta.is_summary:
         link = next(iter(meta.links.values()), "") or (meta.sources[0] if meta.sources else "")
-        return "is the maintainers' summary, not guidance text" + (f"; source: {link}"
+        return "the maintainers' summary, not guidance text" + (f"; source: {link}"
                                                                     if link else "")
     if meta.status == "superseded":
-        return f"is a superseded {year} draft" + (
+        return f"a superseded {year} draft" + (
             f"; current version: {meta.superseded_by}" if meta.superseded_by else "")
     if meta.status == "draft":
-        return f"is a {year} draft, since retired" if "retired" in meta.status_note \
-            else f"is a {year} draft"
+        return f"a {year} draft, since retired" if "retired" in meta.status_note \
+            else f"a {year} draft"
     if meta.status == "historical":
-        return f"is a historical document ({meta.date_label})"
+        return f"a historical document ({meta.date_label})"
     return ""
 
 

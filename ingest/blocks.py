@@ -56,3 +56,15 @@ def printable(text: str) -> str:
 def normalise_key(text: str) -> str:
     """Letters and digits only, lower case: for matching headers against a title."""
     return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def table_row(header: list[str], cells: list[str]) -> str:
+    """A table row as a sentence a reader can follow on its own: "Chief data officer — shared
+    skills: Innovation in digital and data; Capability building for digital and data teams".
+    The first cell names the row; every other cell is labelled by its column's header."""
+    cells = [c.strip() for c in cells]
+    parts = []
+    for name, cell in zip(header[1:], cells[1:], strict=False):
+        if cell:
+            parts.append(f"{name.strip().lower()}: {cell}" if name.strip() else cell)
+    return f"{cells[0]} — {'; '.join(parts)}" if parts else cells[0]

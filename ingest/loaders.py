@@ -14,7 +14,14 @@ from pathlib import Path
 
 import yaml
 
-from ingest.blocks import Block, LoadedDocument, LoadError, clean_text, normalise_key
+from ingest.blocks import (
+    Block,
+    LoadedDocument,
+    LoadError,
+    clean_text,
+    normalise_key,
+    table_row,
+)
 from ingest.limits import pdf_pages
 from ingest.manifest import DocumentInfo, LinkRule, is_web_url
 from ingest.pdftext import parse_pdf_text, remove_page_furniture
@@ -105,6 +112,9 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     return text, ["not valid UTF-8; read as Windows-1252"]
 
 
+TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
+TABLE_RULE = re.compile(r"^\s*\|[\s:|-]+\|\s*$")
+
 # --- markdown with YAML front matter -------------------------------------------------------
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -138,8 +148,20 @@ def _load_markdown(text: str, info: DocumentInfo) -> LoadedDocument:
             doc.blocks.append(Block(_inline(" ".join(paragraph), rule, doc), section()))
             paragraph.clear()
 
+    header: list[str] | None = None
     for raw in body.splitlines():
         line = raw.rstrip()
+        if TABLE_LINE.match(line):  # | a | b |: a row, read with its column headers
+            flush()
+            cells = [_inline(c, rule, doc) for c in line.strip().strip("|").split("|")]
+            if TABLE_RULE.match(line):
+                continue
+            if header is None:
+                header = cells
+            else:
+                doc.blocks.append(Block(table_row(header, cells), section()))
+            continue
+        header = None
         if abbr := MD_ABBR.match(line.strip()):
             doc.abbreviations[abbr.group(1)] = abbr.group(2).strip()
             continue
@@ -197,7 +219,9 @@ def _is_heading_candidate(line: str) -> bool:
 def _load_web_text(text: str, info: DocumentInfo) -> LoadedDocument:
     """Web-page text has no markup: headings are short unpunctuated lines standing alone."""
     strip = {clean_text(s) for s in (*WEB_CHROME, *info.strip_lines)}
-    lines = [clean_text(raw) for raw in text.splitlines()]
+    # Tabs separate the cells of a table copied from the page: kept, each cell cleaned.
+    lines = ["\t".join(filter(None, (clean_text(cell) for cell in raw.split("\t"))))
+             for raw in text.splitlines()]
     lines = [line for line in lines if line not in strip]
     groups = _groups(lines)
     title_key = normalise_key(re.sub(r"\s*\(.*?\)", "", info.title))
@@ -206,6 +230,11 @@ def _load_web_text(text: str, info: DocumentInfo) -> LoadedDocument:
     section: tuple[str, ...] = ()
     found_title: str | None = None
     for index, group in enumerate(groups):
+        if all("\t" in line for line in group) and len(group) > 1:
+            # Cells copied from a web page's table arrive tab-separated; the first row heads it.
+            header = group[0].split("\t")
+            blocks += [Block(table_row(header, row.split("\t")), section) for row in group[1:]]
+            continue
         single = len(group) == 1 and _is_heading_candidate(group[0])
         if single:
             following = groups[index + 1] if index + 1 < len(groups) else None

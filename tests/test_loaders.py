@@ -199,3 +199,25 @@ def test_windows_1252_text_is_read_with_a_warning(tmp_path: Path) -> None:
     doc = load_document(path, info("legacy.txt"))
     assert any("£100" in b.text for b in doc.blocks)
     assert doc.warnings == ["not valid UTF-8; read as Windows-1252"]
+
+
+def test_tables_keep_their_cells_as_readable_rows(tmp_path: Path) -> None:
+    """A row reads on its own, each cell labelled by its column: not "Role Shared skills
+    Chief data officer" with the cells run together."""
+    page = tmp_path / "roles.md"
+    page.write_text("# Roles\n\n## Who shares skills\n\n| Role | Shared skills | Grade |\n"
+                    "|---|---|---|\n| Chief data officer | Innovation in digital and data | SCS 2 |\n"
+                    "| Head of IT | Hosting | |\n\nAfter the table.\n", encoding="utf-8")
+    doc = load_document(page, DocumentInfo(id="roles", file="roles.md", title="Roles"))
+    texts = [b.text for b in doc.blocks]
+    assert texts == ["Chief data officer — shared skills: Innovation in digital and data; "
+                     "grade: SCS 2", "Head of IT — shared skills: Hosting", "After the table."]
+    assert all(b.section == ("Who shares skills",) for b in doc.blocks)
+
+
+def test_a_table_copied_from_a_web_page_keeps_its_rows() -> None:
+    doc = load("chief-technology-officer.txt")
+    rows = [b.text for b in doc.blocks if " — shared skills: " in b.text]
+    assert rows[0] == ("Chief data officer — shared skills: Innovation in digital and data, "
+                       "Capability building for digital and data teams")
+    assert len(rows) == 2
