@@ -271,6 +271,7 @@ class Answerer:
         explained = work.understood.resolved | self.lexicon.chat
         missing = [w for w in lexical.unknown_subjects(work.understood.text)
                    if w.lower() not in explained]
+        missing += lexical.unknown_names(work.asked, _corpus_text(work.snapshot))
         if missing:  # "is VAT included in the £100k?": the rules cannot say either
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         if work.verdict is not None:
@@ -374,6 +375,17 @@ def _speller_for(name: str, texts: tuple[str, ...]) -> Speller:
     return Speller(vocabulary(list(texts)))
 
 
+@functools.lru_cache(maxsize=4)
+def _corpus_for(name: str, texts: tuple[str, ...]) -> str:
+    return " ".join(" ".join(texts).lower().split())
+
+
+def _corpus_text(snapshot: IndexSnapshot) -> str:
+    """Everything the guidance says, lower case, spaces folded: where a name is looked up."""
+    titles = tuple(f"{m.title} {m.section}" for m in snapshot.metas)
+    return _corpus_for(snapshot.name, tuple(snapshot.texts) + titles)
+
+
 def _speller(snapshot: IndexSnapshot) -> Speller:
     return _speller_for(snapshot.name, tuple(snapshot.texts))
 
@@ -441,14 +453,18 @@ ASKS = [
     (re.compile(r"\bhow (long|quickly|soon|fast)\b|\bturn ?around\b|\btimescales?\b", re.I),
      re.compile(r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twelve)[- ]"
                 r"(day|week|month|year|hour)s?\b", re.I)),
-    (re.compile(r"\bdeadline\b|\bby when\b|\bwhen (is|are|do|does|will|should|must|can)\b",
-                re.I),
+    (re.compile(r"\bdeadline\b|\bby when\b|\bwhen(?:'s|’s| is| are| do| does| will| should| "
+                r"must| can)\b", re.I),
      re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|"
                 r"september|october|november|december)\b|\b(annual|yearly|monthly|weekly|"
                 r"daily|quarterly)\b", re.I)),
     (re.compile(r"\bwho (do|should|can) (i|we) (email|e-mail|contact|ask|speak|talk|call|"
                 r"send)\b|\b(email|e-mail) address\b|\bcontact details\b", re.I),
      re.compile(r"@|\bcontact\b|\bemail\b|https?://", re.I)),
+    # Who holds a post now: the guidance describes roles, never who is in them.
+    (re.compile(r"\bwho(?:'s|’s| is| are)\b.{0,60}\b(current|currently|right now|at the moment|"
+                r"these days|today)\b", re.I),
+     re.compile(r"\b(current|currently)\b.*\b(is|are)\b [A-Z][a-z]+ [A-Z][a-z]+", re.I)),
     (re.compile(r"\bhow many\b", re.I), re.compile(r"\b\d[\d,]*\b|\b(one|two|three|four|"
                                                     r"five|six|seven|eight|nine|ten|dozen|"
                                                     r"hundred)\b", re.I)),
@@ -466,8 +482,11 @@ ASK_COVERAGE = 0.3  # the sentence giving it must also share this much of the qu
 
 def asked_for(question: str) -> re.Pattern[str] | None:
     """What a sentence must contain to give what the question asks for, if it asks for a
-    particular kind of thing."""
-    return next((gives for asks, gives in ASKS if asks.search(question)), None)
+    particular kind of thing. Only the question itself counts: in "£300k, still haggling
+    over how long it runs. anything to watch?" nothing asks how long."""
+    asking = [s for s in re.split(r"(?<=[.?!])\s+", question) if s.rstrip().endswith("?")]
+    text = " ".join(asking) or question
+    return next((gives for asks, gives in ASKS if asks.search(text)), None)
 
 
 def gives_what_is_asked(question: str, supported: list[Passage], query,

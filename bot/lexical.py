@@ -24,6 +24,11 @@ give go going make made much many may might must shall us let like way ways ok o
 want wants wanted getting gets got look looks looking
 """.split())
 
+# A run of capitalised words (or acronyms), possibly joined by "of"/"and"/"for", then a year.
+NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][\w'’-]*)+"
+                  r"(?:\s+(?:19|20)\d\d)?")
+QUESTION_WORDS = frozenset("what who whom whose which when where why how is are does do did "
+                           "can could should would will shall may might".split())
 DETERMINERS = frozenset("a an the this that these those our my your their any each every "
                         "its".split())
 NOT_NOUN_ENDINGS = ("est", "er", "ed", "ing", "ly", "ous", "ive", "ful", "able", "ible", "al")
@@ -146,7 +151,8 @@ class LexicalIndex:
 
     def known(self, word: str) -> bool:
         term = stem(word)
-        return word.lower() in STOPWORDS or term in self.df or term in self.glossary
+        return (word.lower() in STOPWORDS or word.lower() in MONEY_WORDS or term in self.df
+                or term in self.glossary)
 
     def unknown(self, text: str) -> list[str]:
         """Question words that appear nowhere in the guidance (nor as a known acronym)."""
@@ -194,6 +200,24 @@ class LexicalIndex:
                     and before[1] not in STOPWORDS):
                 things.append(word)
         return things
+
+    def unknown_names(self, text: str, corpus: str) -> list[str]:
+        """Capitalised names of two or more words that the guidance never writes: "the
+        Procurement Act 2023", "Cyber Essentials Plus", "the Technology Leaders Network".
+        Each word may be known ("Technology", "Leaders") while the thing named is not.
+        `corpus` is the guidance's text in lower case, spaces folded."""
+        names = []
+        for match in NAME.finditer(text):
+            name = match.group(0)
+            words = name.split()
+            if match.start() == 0 or text[:match.start()].rstrip().endswith((".", "?", "!")):
+                while words and words[0].lower() in STOPWORDS | QUESTION_WORDS:
+                    words = words[1:]  # "What Technology Leaders..." starts a sentence
+            words = [re.sub(r"['’]s$", "", w) for w in words  # acronyms and "Supplier A" aside
+                     if not w.isupper() and len(w) > 1]
+            if len(words) >= 2 and " ".join(words).lower() not in corpus:
+                names.append(" ".join(words))
+        return names
 
     def matched(self, query: list[tuple[str, frozenset[str]]], present) -> set[str]:
         """The question's terms that `present` (a text's terms) contains, acronyms included."""

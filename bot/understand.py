@@ -37,6 +37,11 @@ CASUAL_MONEY = re.compile(
     r"citizens|customers|visits|visitors|transactions|records|calls|pages|documents|staff|"
     r"hours|minutes|miles|metres|meters|rows|lines|words|downloads|requests|cases)\b)",
     re.I)
+# "half a million", "a quarter of a billion" with no pounds or pound sign: money, said so.
+WORD_MONEY = re.compile(
+    r"\b((?:a|an|one|two|three|half|a half|a quarter|quarter|three quarters|a third)"
+    r"(?:\s+of)?\s+(?:a\s+)?(?:million|billion))\b(?!\s*(?:pounds|quid|users|people|"
+    r"citizens|customers|visits|transactions|records|calls|staff)\b)", re.I)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
 
@@ -185,6 +190,7 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
         return word
 
     text = CASUAL_MONEY.sub(r"£\1", WORD.sub(replace_word, question))
+    text = WORD_MONEY.sub(r"\1 pounds", text)
     expansions = lexicon.synonyms_in(text)
     resolved.update(word.lower() for word, _ in expansions for word in word.split())
     expanded = " ".join([text, *(guidance for _, guidance in expansions)])

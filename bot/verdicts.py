@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.quotes import Citation, currency_note, text_fragment_link
-from bot.reading import mentions
+from bot.reading import find, mentions, negated
 from bot.retrieval import IndexSnapshot
 from bot.rules import LIMITS, RED_LINES_DOC, RuleOutcome, judge, read_facts
 from ingest.chunking import section_label
@@ -43,14 +43,20 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     sentences = [s for s in re.split(r"(?<=[.?!])\s+", question) if s.strip()]
     facts = read_facts(sentences or [question])
     outcomes = judge(facts)
-    if not outcomes:
-        return _what_decides(question, snapshot)
+    if not outcomes and not OURS.search(question):
+        return None  # "how long can a hosting contract last?" asks for the rule itself
+    open_rules = _undecided(question, facts)
+    if not outcomes and not open_rules:
+        return None
     crossing = [o for o in outcomes if o.verdict == "crosses"]
     approval = next((o for o in outcomes if o.rule == "approval-threshold"), None)
     values = sorted(a.value for a in facts.amounts)
     contract_limit = LIMITS["contract-value"].pounds.value
     public_limit = LIMITS["approval-public"].pounds.value
     other_limit = LIMITS["approval-other"].pounds.value
+    depends = f" It also depends on {' and '.join(DECIDES[r][0] for r in open_rules)}." \
+        if open_rules else ""
+    extra = [LIMITS[key].clause for r in open_rules for key in DECIDES[r][1]]
     if len(values) > 1 and values[0] <= contract_limit < values[-1]:
         verdict, sentence, shown = "depends", (
             f"It depends on the final value: anything over "
@@ -72,7 +78,7 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence = (f"It depends on who uses it: {approval.found} is over the "
                     f"{LIMITS['approval-public'].pounds.text} threshold for a public-facing "
                     f"digital service but under the {LIMITS['approval-other'].pounds.text} "
-                    "threshold for other spend.")
+                    "threshold for other spend." + depends)
     elif approval is not None and approval.verdict == "needs_approval":
         verdict, shown = "needs_approval", [approval]
         within = [o for o in outcomes if o.verdict == "within"
@@ -83,13 +89,19 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         if within:
             sentence = sentence[:-1] + ", though it crosses no red line."
             shown += within
+        sentence += depends
+    elif open_rules:
+        verdict, shown = "depends", [o for o in outcomes if o.rule != "contract-value"]
+        decided = "; ".join(_within(o) for o in shown)
+        sentence = f"It depends on {' and '.join(DECIDES[r][0] for r in open_rules)}." + (
+            f" As it stands, {decided}." if decided else "")
     else:
         verdict, shown = "within", outcomes
         parts = [_within(o) for o in outcomes]
         sentence = f"No red line is crossed and no approval threshold reached: " \
                    f"{'; '.join(parts)}." if approval else \
                    f"That is within the red line: {'; '.join(parts)}."
-    citations, sources = _rule_citations(snapshot, [o.clause for o in shown])
+    citations, sources = _rule_citations(snapshot, [o.clause for o in shown] + extra)
     if not citations:
         return None
     return Verdict(verdict, f"{sentence} {_refs(citations)}", outcomes, citations, sources)
@@ -113,28 +125,22 @@ DECIDES = {  # rule -> (what decides it, the clauses to quote)
 }
 
 
-def _what_decides(question: str, snapshot: IndexSnapshot) -> Verdict | None:
-    if not OURS.search(question):
-        return None  # "how long can a hosting contract last?" asks for the rule itself
+def _undecided(question: str, facts) -> list[str]:
+    """The rules a question brings up without the fact that decides them: a hosting
+    contract with no length, "do we need approval?" with no amount."""
     rules = []
-    if mentions("facts.hosting", question) and (mentions("facts.contract", question)
-                                                or mentions("facts.extension", question)):
+    if facts.hosting_years is None and mentions("facts.hosting", question) and (
+            mentions("facts.contract", question) or mentions("facts.extension", question)):
         rules.append("hosting-length")
-    if mentions("facts.automatic", question) or mentions("facts.extension", question):
+    if facts.automatic_extension is None and any(
+            not negated(question, m.start(), m.end())  # "no renewal" decides it already
+            for key in ("facts.automatic", "facts.extension") for m in find(key, question)):
         rules.append("automatic-extension")
-    if mentions("facts.integrator", question):
+    if facts.same_supplier_integrator is None and mentions("facts.integrator", question):
         rules.append("service-and-integrator")
-    if APPROVAL.search(question):
+    if not facts.amounts and not facts.crypt_key and APPROVAL.search(question):
         rules.append("approval-threshold")
-    if not rules:
-        return None
-    what = [DECIDES[r][0] for r in rules]
-    clauses = [LIMITS[key].clause for r in rules for key in DECIDES[r][1]]
-    citations, sources = _rule_citations(snapshot, clauses)
-    if not citations:
-        return None
-    sentence = f"It depends on {' and '.join(what)}. {_refs(citations)}"
-    return Verdict("depends", sentence, [], citations, sources)
+    return rules
 
 
 def _crossed(outcome: RuleOutcome) -> str:

@@ -102,3 +102,90 @@ def test_ask_with_history_answers_the_follow_up(corpus_settings) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["answered"] and "130 major call centres" in data["answer"]
+
+
+USER_ERROR_WORDS = ("Traceback", "Error:", "Errno", "BadZipFile", "Exception")
+
+
+def one_clear_line(result: subprocess.CompletedProcess) -> str:
+    """A user error: exit 2, one line on stderr, no trace and no Python exception names."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert not any(word in lines[0] for word in USER_ERROR_WORDS), lines[0]
+    return lines[0]
+
+
+def test_every_command_says_one_line_for_a_missing_knowledge_folder(tmp_path: Path) -> None:
+    for command in (["ask", "What are the red lines?"], ["review", "-"], ["eval"], ["ingest"]):
+        line = one_clear_line(spendbot("--knowledge", "/nonexistent", "--store",
+                                       str(tmp_path / "store"), *command, stdin="text"))
+        assert "knowledge folder not found: /nonexistent" in line
+
+
+def test_a_malformed_manifest_is_one_clear_line(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    (knowledge / "manifest.toml").write_text("[[documents]\nid = ", encoding="utf-8")
+    line = one_clear_line(spendbot("--knowledge", str(knowledge), "--store",
+                                   str(tmp_path / "store"), "ingest"))
+    assert "manifest.toml" in line
+
+
+def test_a_missing_proposal_file_is_one_clear_line(corpus_settings, tmp_path: Path) -> None:
+    line = one_clear_line(spendbot("--store", str(corpus_settings.store_dir), "review",
+                                   str(tmp_path / "nope.docx")))
+    assert "nope.docx" in line
+
+
+def test_global_options_work_after_the_command_too(corpus_settings) -> None:
+    before = spendbot("--store", str(corpus_settings.store_dir), "ask", "--format", "json",
+                      "What are the red lines?")
+    after = spendbot("ask", "--store", str(corpus_settings.store_dir), "--format", "json",
+                     "What are the red lines?")
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["citations"] == json.loads(before.stdout)["citations"]
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(corpus_settings) -> None:
+    """`spendbot review x | head -1`: the reader goes away after one line."""
+    result = subprocess.run(
+        f"printf 'We will host it on public cloud for £2m.\\n' | "
+        f"{' '.join(map(str, COMMAND))} --store {corpus_settings.store_dir} review - | head -1",
+        shell=True, capture_output=True, text=True, timeout=300)
+    assert result.stdout.startswith("Review:") or result.stdout.strip(), result.stdout
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_config_shows_every_setting_with_secrets_masked(tmp_path: Path) -> None:
+    result = spendbot("config", env={"SLACK_BOT_TOKEN": "xoxb-1234567890-secret",
+                                     "SPENDBOT_DATABASE_URL":
+                                         "postgresql+psycopg://bot:hunter2@db/spendbot",
+                                     "SPENDBOT_LLM": "openai:gpt-4o-mini"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "xoxb-1234567890-secret" not in out and "hunter2" not in out
+    assert "slack_bot_token" in out and "xoxb" in out and "bot:****@db" in out
+    assert "openai:gpt-4o-mini" in out and "knowledge_dir" in out and "store_dir" in out
+
+
+def test_each_knowledge_folder_gets_its_own_default_index(tmp_path: Path) -> None:
+    """Two checkouts never answer from each other's index."""
+    from bot.config import Settings
+
+    first = Settings.load(knowledge=str(tmp_path / "one" / "knowledge"), environ={})
+    second = Settings.load(knowledge=str(tmp_path / "two" / "knowledge"), environ={})
+    assert first.store_dir != second.store_dir
+    assert Settings.load(knowledge=str(tmp_path / "one" / "knowledge"),
+                         environ={}).store_dir == first.store_dir
+
+
+def test_json_says_what_the_text_says(corpus_settings) -> None:
+    result = spendbot("--store", str(corpus_settings.store_dir), "ask", "--format", "json",
+                      "Does the code of practice approve Oracle databases?")
+    data = json.loads(result.stdout)
+    assert not data["answered"] and data["reason"] == "unknown_subject"
+    assert "Oracle" in data["unknown_terms"] and "“Oracle”" in data["answer"]
+    scores = [s["score"] for s in data["suggestions"]]
+    assert scores == sorted(scores, reverse=True)
+    assert set(data["timings"]) >= {"read", "retrieve", "judge"}

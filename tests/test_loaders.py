@@ -206,7 +206,8 @@ def test_tables_keep_their_cells_as_readable_rows(tmp_path: Path) -> None:
     Chief data officer" with the cells run together."""
     page = tmp_path / "roles.md"
     page.write_text("# Roles\n\n## Who shares skills\n\n| Role | Shared skills | Grade |\n"
-                    "|---|---|---|\n| Chief data officer | Innovation in digital and data | SCS 2 |\n"
+                    "|---|---|---|\n"
+                    "| Chief data officer | Innovation in digital and data | SCS 2 |\n"
                     "| Head of IT | Hosting | |\n\nAfter the table.\n", encoding="utf-8")
     doc = load_document(page, DocumentInfo(id="roles", file="roles.md", title="Roles"))
     texts = [b.text for b in doc.blocks]
