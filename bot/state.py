@@ -3,17 +3,34 @@
 SQL through SQLAlchemy Core: a SQLite file by default, PostgreSQL when
 `SPENDBOT_DATABASE_URL` names one, so several web processes on several hosts share it. Slack
 retries an event it thinks was acked late: whichever process inserts its `event_id` first
-answers it; the primary key makes that safe under concurrent writers. The schema is created
-on start.
+answers it; the primary key makes that safe under concurrent writers. Event ids and replay
+records are kept a day (`RETAIN_SEEN_SECONDS`), then pruned.
+
+The schema is Alembic's (bot/migrations/): opening a `State` upgrades the database to the
+newest revision, under a lock so processes starting together take turns: a PostgreSQL
+advisory lock, or a lock file beside a SQLite database. A database made before migrations
+(by `metadata.create_all`) is adopted in place, its rows kept.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
+import logging
+import os
+import threading
 import time
 import uuid
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Column,
     Float,
@@ -23,17 +40,29 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     insert,
     select,
+    text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+LOCK_KEY = int.from_bytes(b"spendbot", "big")  # the PostgreSQL advisory lock for migrations
+# Slack retries an unacknowledged event within the hour, and a replayed request is refused
+# only inside its signature's five minutes, so a day keeps every id that can come back.
+RETAIN_SEEN_SECONDS = 24 * 3600
+PRUNE_EVERY_SECONDS = 10 * 60
+
+# What the migrations make, for queries; a change here needs a revision in bot/migrations.
 metadata = MetaData()
 seen_events = Table("seen_events", metadata,
                     Column("event_id", String(64), primary_key=True),
-                    Column("seen_at", Float, nullable=False))
+                    Column("seen_at", Float, nullable=False, index=True))
 answers = Table("answers", metadata,
                 Column("id", String(32), primary_key=True),
                 Column("question", Text, nullable=False),  # personal data already removed
@@ -55,10 +84,72 @@ ingest_runs = Table("ingest_runs", metadata,
                     Column("finished_at", Float, nullable=False),
                     Column("collection", String(128)), Column("summary", Text, nullable=False),
                     Column("failed", Text, nullable=False))
+# Alembic's own record, listed so that `metadata.drop_all` leaves no revision behind for a
+# schema that is gone (tests drop everything this way, then open a State to rebuild it).
+alembic_version = Table("alembic_version", metadata,
+                        Column("version_num", String(32), primary_key=True))
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, built here rather than read from an alembic.ini, with the
+    migrations found inside the installed package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to the newest revision. Cheap when it is already there (one
+    query, no lock); otherwise one process at a time upgrades, and the others find it done."""
+    with engine.connect() as db:
+        if current_revision(db) == head_revision():
+            return
+    with _file_lock(engine), engine.begin() as db:
+        if engine.dialect.name == "postgresql":  # released when this transaction ends
+            db.execute(text("select pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        if current_revision(db) != head_revision():
+            command.upgrade(alembic_config(db), "head")
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite file, an exclusive lock on a file beside it while migrating (SQLite's
+    own locks do not cover DDL run outside a transaction, as pysqlite runs it)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _forget_connections_after_fork(engine_ref: weakref.ref) -> None:
+    """A child of fork (gunicorn --preload) must not use its parent's pooled connections:
+    drop them from the child's pool without closing the parent's sockets."""
+    engine = engine_ref()
+    if engine is not None:
+        engine.dispose(close=False)
 
 
 class State:
-    def __init__(self, url_or_path: str | Path) -> None:
+    def __init__(self, url_or_path: str | Path, retain_seen: float = RETAIN_SEEN_SECONDS,
+                 prune_every: float = PRUNE_EVERY_SECONDS) -> None:
         url = str(url_or_path)
         if "://" not in url:
             Path(url).parent.mkdir(parents=True, exist_ok=True)
@@ -71,27 +162,54 @@ class State:
             def _wal(connection, _record) -> None:
                 connection.execute("pragma journal_mode=wal")
                 connection.execute("pragma busy_timeout=30000")
-        self._create_schema()
-
-    def _create_schema(self) -> None:
-        """Create missing tables; processes starting together may race, so look again."""
-        for attempt in range(5):
-            try:
-                metadata.create_all(self.engine)
-                return
-            except (OperationalError, ProgrammingError, IntegrityError):
-                if attempt == 4:
-                    raise
-                time.sleep(0.05 * (attempt + 1))  # another process is creating them
+        os.register_at_fork(after_in_child=functools.partial(
+            _forget_connections_after_fork, weakref.ref(self.engine)))
+        migrate(self.engine)
+        self.retain_seen = retain_seen
+        self.prune_every = prune_every
+        self._next_prune = 0.0
+        self._prune_lock = threading.Lock()
+        self.pruner: threading.Thread | None = None  # the latest pruning, for tests to join
 
     def first_time(self, event_id: str) -> bool:
         """True once per event id, across every process sharing this database."""
+        self._prune_now_and_then()
         try:
             with self.engine.begin() as db:
                 db.execute(insert(seen_events).values(event_id=event_id, seen_at=time.time()))
             return True
         except IntegrityError:
             return False
+
+    def prune(self, now: float | None = None) -> int:
+        """Forget event ids and replay records older than `retain_seen`; how many went."""
+        cutoff = (time.time() if now is None else now) - self.retain_seen
+        with self.engine.begin() as db:
+            return db.execute(delete(seen_events).where(seen_events.c.seen_at < cutoff)).rowcount
+
+    def _prune_now_and_then(self) -> None:
+        """Prune at most once per `prune_every` seconds in this process, on a thread of its
+        own so the request that triggers it does not wait (Slack's ack clock is running)."""
+        now = time.time()
+        if now < self._next_prune or not self._prune_lock.acquire(blocking=False):
+            return
+        try:
+            if now < self._next_prune:
+                return
+            self._next_prune = now + self.prune_every
+            self.pruner = threading.Thread(target=self._prune_quietly, name="prune-seen",
+                                           daemon=True)
+            self.pruner.start()
+        finally:
+            self._prune_lock.release()
+
+    def _prune_quietly(self) -> None:
+        try:
+            gone = self.prune()
+            if gone:
+                log.info("pruned %d event ids and replay records", gone)
+        except Exception as exc:  # a busy or unreachable database: the next turn retries
+            log.warning("could not prune old event ids: %s", exc.__class__.__name__)
 
     def save_answer(self, answer, channel: str | None, user: str | None,
                     latency_ms: float | None = None) -> str:
