@@ -81,8 +81,10 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
                     "threshold for other spend." + depends)
     elif approval is not None and approval.verdict == "needs_approval":
         verdict, shown = "needs_approval", [approval]
-        within = [o for o in outcomes if o.verdict == "within"
-                  and o.rule not in (approval.rule, "contract-value")]
+        # The £100 million line is worth showing only for a sum anywhere near it.
+        near = values and values[-1] >= contract_limit / 2
+        within = [o for o in outcomes if o.verdict == "within" and o.rule != approval.rule
+                  and (o.rule != "contract-value" or near)]
         sentence = (f"Yes, that needs spend control approval: {approval.found} is over the "
                     f"{approval.limit} threshold." if approval.found != "Crypt-Key" else
                     "Yes, that needs spend control approval: any spend on Crypt-Key does.")

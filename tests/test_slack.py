@@ -189,7 +189,8 @@ def test_slash_ask_is_ephemeral_with_a_share_button(fake, app_url, state) -> Non
     assert status == 200 and seconds < 3 and "Looking that up" in body
     reply = fake.wait_for("response_url")[0]
     assert reply["response_type"] == "ephemeral" and reply["replace_original"] is True
-    share = [b for b in reply["blocks"] if b.get("block_id") == "share"][0]["elements"][0]
+    share = next(e for b in reply["blocks"] if b.get("block_id") == "answer_actions"
+                 for e in b["elements"] if e["action_id"] == "share_answer")
     post(app_url, interactive({"type": "block_actions", "channel": {"id": "C0CHANNEL"},
                                "container": {"type": "message", "is_ephemeral": True},
                                "response_url": fake.response_url,
