@@ -40,6 +40,8 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 class LightEncoder:
     """Encode texts to unit vectors with the packaged MiniLM weights, in NumPy."""
 
+    kind = "numpy"
+
     def __init__(self, model_dir: str | Path) -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
