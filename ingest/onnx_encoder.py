@@ -210,7 +210,26 @@ def export(model_dir: str | Path, target: str | Path | None = None) -> Path:
             os.chmod(Path(scratch_dir) / name, 0o644)
             os.replace(Path(scratch_dir) / name, target.parent / name)
     log.info("exported the query encoder to %s", target)
+    _remove_stale(model_dir, target)
     return target
+
+
+def _remove_stale(model_dir: Path, current: Path) -> None:
+    """Delete older exports of the same model folder (another key: changed files or exporter).
+
+    Exports of other model folders (another environment sharing the cache) are kept. A process
+    still using a deleted file keeps it open until it exits.
+    """
+    for record in current.parent.glob("*.json"):
+        if record == current.with_suffix(".json"):
+            continue
+        try:
+            if json.loads(record.read_text())["model_dir"] != str(model_dir.resolve()):
+                continue
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for stale in (record.with_suffix(".onnx"), record.with_suffix(".onnx.data"), record):
+            stale.unlink(missing_ok=True)
 
 
 def ensure_exported(model_dir: str | Path) -> Path:

@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -68,6 +69,11 @@ def test_a_broken_export_falls_back_to_numpy(embedder, tmp_path, monkeypatch, ca
 
 def test_a_missing_export_is_made_in_a_child_so_answering_never_imports_torch(
         embedder, reference, tmp_path) -> None:
+    """...and replaces an older export of the same model folder, keeping other folders'."""
+    for stem, folder in (("old", Path(embedder.path).resolve()), ("other", "/elsewhere/m")):
+        (tmp_path / f"{stem}.json").write_text(f'{{"model_dir": "{folder}"}}')
+        (tmp_path / f"{stem}.onnx").write_bytes(b"graph")
+        (tmp_path / f"{stem}.onnx.data").write_bytes(b"weights")
     code = ("import sys, numpy; from ingest.embedding import MiniLMEmbeddings, _query_encoder;"
             "e = MiniLMEmbeddings(); v = e.embed_query(sys.argv[1]);"
             "print(_query_encoder(e.path).kind, 'torch' in sys.modules, *v[:3])")
@@ -77,9 +83,11 @@ def test_a_missing_export_is_made_in_a_child_so_answering_never_imports_torch(
     kind, torch_loaded, *head = result.stdout.split()
     assert (kind, torch_loaded) == ("onnx", "False")
     assert np.allclose([float(x) for x in head], reference[0][:3], atol=1e-4)
-    graph, = tmp_path.glob("*.onnx")  # the graph, its weights beside it, no scratch left
+    # the graph, its weights beside it, no scratch left; the older export gone
+    graph, = set(tmp_path.glob("*.onnx")) - {tmp_path / "other.onnx"}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [graph.name, graph.name + ".data", graph.with_suffix(".json").name])
+        [graph.name, graph.name + ".data", graph.with_suffix(".json").name,
+         "other.json", "other.onnx", "other.onnx.data"])
 
 
 def test_answering_never_imports_torch(corpus_settings) -> None:
