@@ -34,6 +34,10 @@ runs it, "NumPy 1t" the same with OpenBLAS pinned to one thread):
     warm whole answer p50 / p95              33/57    76/342   40/61 ms
     answering process peak RSS (200 asks)    265 MB   318 MB   318 MB
 
+A second run at load average 6.2 falling to 2.8 (same order of columns): cold ask 2.71 /
+2.77 / 2.70 s, cold RSS 229 / 318 / 318 MB, warm embed p95 11.3 / 708 / 19.7 ms, warm answer
+p95 41.9 / 484 / 55.4 ms.
+
 So ONNX keeps cold start (the encoder is ~0.2 s of it either way: the rest is imports and
 opening the index), embeds 2-25x faster, and saves ~85 MB. The NumPy encoder loses most to
 OpenBLAS threads fighting over two busy cores; pinned to one thread it is close, but ONNX
