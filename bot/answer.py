@@ -318,10 +318,14 @@ class Answerer:
         citations: list[Citation] = []
         sections: list[Passage] = []
         for side in sides:
-            query = lexical.query_terms(understand(side, self.lexicon, None).expanded)
+            read = understand(side, self.lexicon, None)
+            query = lexical.query_terms(read.expanded)
             if not query:
                 continue
-            best = max(work.passages[:8], key=lambda p: (
+            # Each side is searched on its own too: "what grade is a CTO" finds the grade
+            # even when the whole question's passages are about reporting lines.
+            found = self.retriever.passages(read.text, read.expanded)[:3] + work.passages[:8]
+            best = max(found, key=lambda p: (
                 round(lexical.coverage(query, _terms_of(p)), 2), p.relevance), default=None)
             if best is None or best.relevance < self.min_relevance - PART_MARGIN:
                 continue
