@@ -98,8 +98,10 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence = f"It depends on {' and '.join(DECIDES[r][0] for r in open_rules)}." + (
             f" As it stands, {decided}." if decided else "")
     else:
-        verdict, shown = "within", outcomes
-        parts = [_within(o) for o in outcomes]
+        near = values and values[-1] >= contract_limit / 2
+        verdict = "within"
+        shown = [o for o in outcomes if o.rule != "contract-value" or near] or outcomes
+        parts = [_within(o) for o in shown]
         sentence = f"No red line is crossed and no approval threshold reached: " \
                    f"{'; '.join(parts)}." if approval else \
                    f"That is within the red line: {'; '.join(parts)}."
@@ -145,11 +147,17 @@ def _undecided(question: str, facts) -> list[str]:
     return rules
 
 
+def _length(found: str) -> str:
+    """"2.5 years" as "30 months": a length as people say it, with no figure they did not."""
+    number = float(found.split()[0])
+    return found if number.is_integer() else f"{round(number * 12)} months"
+
+
 def _crossed(outcome: RuleOutcome) -> str:
     if outcome.rule == "contract-value":
         return f"{outcome.found} is more than {outcome.limit}"
     if outcome.rule == "hosting-length":
-        return f"a hosting contract of {outcome.found} is longer than {outcome.limit}"
+        return f"a hosting contract of {_length(outcome.found)} is longer than {outcome.limit}"
     if outcome.rule == "automatic-extension":
         return "the contract would extend automatically"
     return "one supplier would both provide the service and be its system integrator"
@@ -159,7 +167,8 @@ def _within(outcome: RuleOutcome) -> str:
     if outcome.rule == "approval-threshold":
         return f"{outcome.found} is not over the {outcome.limit} approval threshold"
     if outcome.rule == "hosting-length":
-        return f"a hosting contract of {outcome.found} is within the {outcome.limit} limit"
+        return (f"a hosting contract of {_length(outcome.found)} is within the {outcome.limit} "
+                "limit")
     if outcome.rule == "contract-value":
         return f"{outcome.found} is not over {outcome.limit}"
     if outcome.rule == "automatic-extension":

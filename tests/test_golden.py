@@ -63,8 +63,9 @@ def eval_command(corpus_settings, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_eval_command_passes_the_ci_thresholds(corpus_settings) -> None:
-    result = eval_command(corpus_settings, "--format", "json", "--min-recall-at-3", "0.95",
-                          "--min-refusal-accuracy", "0.95", "--min-evidence-hit", "0.85")
+    result = eval_command(corpus_settings, str(GOLDEN), "--format", "json",
+                          "--min-recall-at-3", "0.95", "--min-refusal-accuracy", "0.95",
+                          "--min-evidence-hit", "0.85")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["failed_thresholds"] == []
@@ -96,3 +97,48 @@ def test_calibration_sweep_is_reported(corpus_settings) -> None:
     result = eval_command(corpus_settings, "--calibrate")
     assert "suggested threshold:" in result.stdout
     assert "threshold  answered  refused  balanced" in result.stdout
+
+
+# Questions typed as people type in Slack (chat.yaml, chat-more.yaml: tuned on) and a
+# held-out part nobody tuned on (heldout.yaml, written blind from the documents). The
+# issue's targets for the chat-style parts: evidence >= 0.9, recall@3 >= 0.95, answered >=
+# 0.95, refusal >= 0.95, every scenario verdict right, mean answer <= 120 words. The floors
+# here are what was measured when these parts were last changed (see the note on the
+# issue), so CI fails on anything worse; the held-out figures are not tuned towards.
+EVAL = GOLDEN.parent
+FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verdicts, words)
+    "chat": (0.80, 0.95, 0.95, 0.90, 1.0, 120),
+    "chat-more": (0.80, 0.85, 0.95, 0.70, 1.0, 120),
+    "heldout": (0.70, 0.90, 0.95, 0.25, 0.75, 125),
+}
+
+
+def test_the_question_sets_are_big_and_mostly_chat_style() -> None:
+    from bot.evaluate import load_sets
+
+    cases = load_sets([EVAL])
+    chat = [c for c in cases if c.part != "golden"]
+    assert len(cases) >= 200 and len(chat) >= len(cases) / 2
+    assert sum(c.part == "heldout" for c in cases) >= 50
+    kinds = {c.kind for c in chat}
+    assert {"scenario", "typo", "abbreviation", "contrast", "two-part", "decline"} <= kinds
+
+
+@pytest.mark.parametrize("part", sorted(FLOORS))
+def test_chat_style_rates(answerer, part: str) -> None:
+    cases = load_cases(EVAL / f"{part}.yaml")
+    results = run_cases(answerer, cases)
+    scores = metrics(results)
+    evidence, recall, answered, refusal, verdicts, words = FLOORS[part]
+    misses = [(r.case.question, r.answer.reason, r.cited_docs) for r in results
+              if not r.correct]
+    print(part, {k: scores[k] for k in ("evidence_hit", "recall_at_3", "answered",
+                                        "refusal_accuracy", "verdict_accuracy",
+                                        "mean_words", "invented_figures")})
+    assert scores["evidence_hit"] >= evidence, misses
+    assert scores["recall_at_3"] >= recall, misses
+    assert scores["answered"] >= answered, misses
+    assert scores["refusal_accuracy"] >= refusal, misses
+    assert scores["verdict_accuracy"] >= verdicts, misses
+    assert scores["mean_words"] <= words
+    assert scores["invented_figures"] == 0, [r.invented_figures for r in results]
