@@ -65,6 +65,7 @@ PART_MARGIN = 0.1  # such a source may sit this far under the bar: the main answ
 # the mean under 120 words. The mean is reported by
 # `spendbot eval` (target: at most 120).
 MAX_WORDS = 120
+SIDE_WORDS = 40  # more room when a question has two sides
 
 
 class Status(StrEnum):
@@ -195,6 +196,7 @@ class _Work:
     citations: list[Citation] = field(default_factory=list)
     more: list[Citation] = field(default_factory=list)
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sides: list[str] = field(default_factory=list)
 
 
 class Answerer:
@@ -284,9 +286,14 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
         if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
-        query = lexical.query_terms(work.search + " " + work.understood.expanded)
-        if not gives_what_is_asked(work.understood.text, work.supported, query, lexical):
-            raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+        # A two-part question is checked part by part: "by when ..., and what came after?"
+        # asks for a date in its first part only.
+        for part in question_parts(work.understood.text) or [work.understood.text]:
+            text = work.search if part == work.understood.text else part
+            query = lexical.query_terms(text + " " + understand(part, self.lexicon,
+                                                                None).expanded)
+            if not gives_what_is_asked(part, work.supported, query, lexical):
+                raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
 
     def _select(self, work: _Work) -> None:
         lexical = work.snapshot.lexical
@@ -302,9 +309,9 @@ class Answerer:
             chosen = [p for p in chosen if p.meta.doc_id not in quoted_docs][:1]
         sections = [work.snapshot.whole_section(p) for p in _one_per_place(chosen)]
         citations = [quote_passage(p, query, lexical) for p in sections]
-        sides = question_parts(work.understood.text) if work.verdict is None else []
-        if sides:  # each side of a contrast, each part of a two-part question, quoted
-            citations, sections = self._each_side(work, sides)
+        work.sides = question_parts(work.understood.text) if work.verdict is None else []
+        if work.sides:  # each side of a contrast, each part of a two-part question, quoted
+            citations, sections = self._each_side(work, work.sides)
         if work.verdict is not None:
             citations = [*work.verdict.citations, *citations]
         work.citations = distinct(citations)
@@ -348,7 +355,9 @@ class Answerer:
         work.citations = verify_quotes(work.citations, work.sources)
         if not work.citations:
             raise Stop(self._decline(work, Reason.UNVERIFIED_QUOTES))
-        work.citations, work.more = within_words(work.citations, MAX_WORDS)
+        # Two sides get room for two answers: a contrast cut to one side answers half of it.
+        budget = MAX_WORDS + SIDE_WORDS * (len(work.sides) > 1)
+        work.citations, work.more = within_words(work.citations, budget)
         for n, citation in enumerate(work.citations + work.more, start=1):
             citation.n = n
 
