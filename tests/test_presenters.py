@@ -12,7 +12,7 @@ from bot.quotes import Citation
 from bot.render import as_json, as_text
 from bot.slack.render import answer_message
 
-WARNING = "I removed an e-mail address from your question before searching."
+WARNING = "Your question included an email address: I removed it before searching."
 
 
 def citation(n: int, quote: str, note: str = "") -> Citation:

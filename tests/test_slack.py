@@ -338,3 +338,32 @@ def test_serve_without_configuration_names_what_is_missing() -> None:
                             timeout=60)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_a_generated_answer_shows_in_slack_with_its_notes_and_the_privacy_warning(
+        fake, answerer, services) -> None:
+    """With a model configured, Slack shows the model's answer, its notes and citations; with
+    an e-mail address in the question, the warning shows and nothing fails."""
+    from dataclasses import replace
+
+    from test_generate import scripted
+
+    from bot.generate import GenerativeAnswerer
+
+    model = scripted({"answer": "No IT contract may be worth more than £100 million without "
+                                "an exceptional reason [<<£100 million>>].",
+                      "sufficient": True, "sources": ["<<£100 million>>"]})
+    generative = replace(services, answerer=GenerativeAnswerer(answerer, model))
+    url, server = serve(fake, generative)
+    try:
+        post(url, event(mention("I'm jo.bloggs@example.gov.uk: what are the red lines?")),
+             JSON)
+        text = blocks_text(fake.wait_for("chat.update")[0]["blocks"])
+    finally:
+        server.shutdown()
+    assert "No IT contract may be worth more than £100 million without an exceptional " \
+           "reason [1]." in text
+    assert "email address" in text and "jo.bloggs@example.gov.uk" not in text
+    assert "not guidance text" in text  # the currency note, from the answer's notes
+    assert "[1] Spend control red lines" in text
+    assert "Sorry" not in text
