@@ -91,7 +91,8 @@ def test_serving_picks_up_a_finished_ingest_without_restart(settings, embedder) 
     page.write_text(page.read_text(encoding="utf-8").replace(
         "the [Head of Business IT](/service-manual/the-team/recruitment/job-descriptions) should "
         "manage", "the Head of Legacy Estates should manage"), encoding="utf-8")
-    done = subprocess.run([*COMMAND, "ingest"], env=cli_env(settings), capture_output=True,
-                          text=True, timeout=300)
+    # The edit renames the role a golden question expects, so the gate would refuse it.
+    done = subprocess.run([*COMMAND, "ingest", "--no-gate"], env=cli_env(settings),
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Head of Legacy Estates" in answerer.ask(question).text  # same process, no restart
