@@ -81,7 +81,7 @@ def test_eval_fails_when_a_metric_is_under_its_minimum(corpus_settings, tmp_path
                          "  docs: [chief-technology-officer]\n  evidence: Paris\n")
     result = eval_command(corpus_settings, str(questions), "--min-evidence-hit", "0.5")
     assert result.returncode == 1
-    assert "under threshold: evidence_hit 0.000 < 0.5" in result.stderr
+    assert "under threshold: q: evidence_hit 0.000 < 0.5" in result.stderr
     assert "R@3" in result.stdout and "MISS" in result.stdout
 
 
