@@ -94,7 +94,8 @@ def sentence_records(chunk: Chunk) -> list[Chunk]:
     label = section_label([meta.section] if meta.section else [], meta.paragraph or None)
     out: list[Chunk] = []
     units = text_units(chunk.text)
-    for n, unit in enumerate(units):
+    seen: set[str] = set()
+    for unit in units:
         text = chunk.text[unit.start:unit.end].strip()
         if len(text.split()) < 3 or (unit.list_id is not None and not unit.is_item) or (
                 not unit.is_item and is_fragment(text)):
@@ -103,7 +104,14 @@ def sentence_records(chunk: Chunk) -> list[Chunk]:
         lead = next((chunk.text[u.start:u.end] for u in units
                      if u.list_id == unit.list_id and not u.is_item), "") if unit.is_item else ""
         embed_text = "\n".join(filter(None, (meta.title, label, lead, text)))
-        out.append(Chunk(f"{chunk.id}#{n}", chunk.text[unit.start:unit.end], embed_text,
+        # Keyed by what is embedded, like chunks: an edit elsewhere in the section leaves
+        # this sentence's id, and so its stored vector, as it was.
+        digest = hashlib.sha256(f"{meta.doc_id}\x1f{embed_text}".encode()).hexdigest()[:24]
+        sentence_id = f"{meta.doc_id}:s{digest}"
+        if sentence_id in seen:
+            continue  # the same words twice in one chunk: one record
+        seen.add(sentence_id)
+        out.append(Chunk(sentence_id, chunk.text[unit.start:unit.end], embed_text,
                          meta.sentence(chunk.id, unit.start, unit.end)))
     return out
 

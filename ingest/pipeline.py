@@ -174,7 +174,9 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
     if not chunks and not kept:
         raise IngestError("nothing could be ingested" + (
             ": " + "; ".join(f"{n}: {r}" for n, r in report.failed) if report.failed else ""))
-    sentences = [record for chunk in chunks for record in sentence_records(chunk)]
+    # A sentence said twice under one heading (a section split into parts) is one record.
+    sentences = list({record.id: record for chunk in reversed(chunks)
+                      for record in sentence_records(chunk)}.values())
 
     fingerprint = _fingerprint(chunks + sentences, [old.ids[i] for i in kept],
                                model + glossary)
