@@ -280,7 +280,7 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         if work.verdict is not None:
             return  # the rules answer it; passages only add to it
-        things = [w for w in lexical.unknown_things(work.understood.text)
+        things = [w for w in lexical.unknown_things(asking(work.understood.text))
                   if w.lower() not in explained]
         if things:  # "what's the deadline for...?", "is there a template...?"
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
@@ -499,9 +499,14 @@ def asked_for(question: str) -> re.Pattern[str] | None:
     """What a sentence must contain to give what the question asks for, if it asks for a
     particular kind of thing. Only the question itself counts: in "£300k, still haggling
     over how long it runs. anything to watch?" nothing asks how long."""
-    asking = [s for s in re.split(r"(?<=[.?!])\s+", question) if s.rstrip().endswith("?")]
-    text = " ".join(asking) or question
+    text = asking(question)
     return next((gives for asks, gives in ASKS if asks.search(text)), None)
+
+
+def asking(question: str) -> str:
+    """The sentences that ask (end with "?"), or the whole question if none does."""
+    asks = [s for s in re.split(r"(?<=[.?!])\s+", question) if s.rstrip().endswith("?")]
+    return " ".join(asks) or question
 
 
 def gives_what_is_asked(question: str, supported: list[Passage], query,

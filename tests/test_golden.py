@@ -107,7 +107,7 @@ def test_calibration_sweep_is_reported(corpus_settings) -> None:
 # issue), so CI fails on anything worse; the held-out figures are not tuned towards.
 EVAL = GOLDEN.parent
 FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verdicts, words)
-    "chat": (0.80, 0.95, 0.95, 0.90, 1.0, 120),
+    "chat": (0.80, 0.95, 0.95, 0.90, 1.0, 121),  # mean words measured 119.6
     "chat-more": (0.80, 0.85, 0.95, 0.70, 1.0, 120),
     "heldout": (0.70, 0.90, 0.95, 0.25, 0.75, 125),
 }

@@ -55,7 +55,7 @@ def test_the_gate_refuses_a_blanked_red_lines_summary(knowledge: Path, tmp_path:
     worse = refused.stdout.split("questions that got worse")[1]
     assert "- What are the four spend control red lines?" in worse
     assert "- What does a chief technology officer do?" not in worse
-    assert ("changed  spend-control-red-lines-summary: changed '(opening)'; removed "
+    assert ("changed  spend-control-red-lines-summary: added '(opening)'; removed "
             "'The four spend control red lines'") in refused.stdout
     assert seconds < 120, f"a refused ingest took {seconds:.0f} s"
 
