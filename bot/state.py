@@ -45,7 +45,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -125,9 +125,12 @@ def current_revision(connection: Connection) -> str | None:
 def migrate(engine: Engine) -> None:
     """Upgrade the database to the newest revision. Cheap when it is already there (one
     query, no lock); otherwise one process at a time upgrades, and the others find it done."""
-    with engine.connect() as db:
-        if current_revision(db) == head_revision():
-            return
+    try:
+        with engine.connect() as db:
+            if current_revision(db) == head_revision():
+                return
+    except OperationalError:
+        pass  # another process holds the database while it migrates: wait for it below
     with _file_lock(engine), engine.begin() as db:
         if engine.dialect.name == "postgresql":  # released when this transaction ends
             db.execute(text("select pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
