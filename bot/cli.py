@@ -231,8 +231,7 @@ def _rollback(args: argparse.Namespace, settings: Settings) -> int:
         with target.ingest_lock():
             left, now = target.rollback()
     except (NothingToRollBack, IngestLocked, StoreUnavailable) as exc:
-        print(f"spendbot rollback: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(str(exc)) from exc
     print(f"Rolled back: {now} answers now (was {left}); "
           f"{len(target.previous_names())} earlier index(es) still kept.")
     return 0
@@ -244,11 +243,9 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         added = govuk.add_page(settings.knowledge_dir, args.url, args.id)
     except govuk.NotGovukPage as exc:
-        print(f"spendbot add: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(str(exc)) from exc
     except (govuk.Unreachable, govuk.Withdrawn, FileExistsError, ValueError) as exc:
-        print(f"spendbot add: nothing added: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"nothing added: {exc}") from exc
     print(f"Added {added.title!r} ({added.url}, updated {added.date}) as {added.file}, "
           f"id {added.doc_id}. Run `spendbot ingest` to answer from it.")
     return 0
