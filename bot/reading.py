@@ -81,6 +81,12 @@ def mentions(phrases: str, text: str) -> bool:
     return bool(_phrases(*phrases.split(".")).search(text))
 
 
+def affirms(phrases: str, text: str) -> bool:
+    """Whether `text` mentions one of `phrases` other than to deny it: "a software licence,
+    not hosting" and "no hosting" say nothing is hosted."""
+    return any(not negated(text, m.start(), m.end()) for m in find(phrases, text))
+
+
 def clause(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the clause holding text[start:end]: punctuation and `clause_breaks` end it."""
     breaks = _phrases("negation", "clause_breaks")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.money import Amount, amounts, number_words
-from bot.reading import WORD, Passage, clause, cues, find, mentions, negated, not_proposed
+from bot.reading import WORD, Passage, affirms, clause, cues, find, mentions, negated, not_proposed
 
 RED_LINES_DOC = "spend-control-red-lines-summary"
 RULES = ("contract-value", "hosting-length", "automatic-extension", "service-and-integrator",
@@ -161,19 +161,19 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if not _not_spend(text, amount) and not not_proposed(text, amount.start,
                                                                  amount.end):
                 said.append(Observation("amounts", amount, evidence))
-        hosting_here = mentions("facts.hosting", text)
+        hosting_here = affirms("facts.hosting", text)
         fragment = len(WORD.findall(text)) <= 4
         refers = _starts_with("facts.refers_back", text) or fragment or bool(passage.reading)
         for years, start, end in durations(text, this_year):
             lo, hi = clause(text, start, end)
             if mentions("facts.not_a_term", text[lo:hi]) or not_proposed(text, start, end):
                 continue
-            if hosting_here or refers and mentions("facts.hosting", context):
-                if not hosting_here and previous_text and mentions("facts.hosting", previous):
+            if hosting_here or refers and affirms("facts.hosting", context):
+                if not hosting_here and previous_text and affirms("facts.hosting", previous):
                     said.append(Observation("hosting_years", years, previous_text))
                 said.append(Observation("hosting_years", years, evidence))
             if hosting_here or mentions("facts.contract", text) or refers and (
-                    mentions("facts.contract", context) or mentions("facts.hosting", context)):
+                    mentions("facts.contract", context) or affirms("facts.hosting", context)):
                 said.append(Observation("contract_years", years, evidence))
         for match in find("facts.automatic", text):
             if not_proposed(text, match.start(), match.end()):

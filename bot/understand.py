@@ -143,8 +143,10 @@ def _closest(word: str, choices: list[str], counts, reach: int) -> str | None:
     if not found:
         return None
     best = min(distance for _, distance, _ in found)
+    # Equally close, a swap of letters ("contarct") beats a dropped one ("contact"): the
+    # same letters typed in the wrong order is the commoner slip; then the commoner word.
     return max((choice for choice, distance, _ in found if distance == best),
-               key=lambda choice: counts[choice])
+               key=lambda choice: (sorted(choice) == sorted(word), counts[choice]))
 
 
 @functools.cache

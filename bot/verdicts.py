@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.money import amounts
 from bot.quotes import Citation, currency_note, text_fragment_link
-from bot.reading import find, mentions, negated
+from bot.reading import affirms, find, mentions, negated
 from bot.retrieval import IndexSnapshot
-from bot.rules import LIMITS, RED_LINES_DOC, RuleOutcome, judge, read_facts
+from bot.rules import LIMITS, RED_LINES_DOC, Limit, RuleOutcome, judge, read_facts
 from ingest.chunking import section_label
 from ingest.sentences import text_units
 
@@ -43,8 +44,11 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     sentences = [s for s in re.split(r"(?<=[.?!])\s+", question) if s.strip()]
     facts = read_facts(sentences or [question])
     outcomes = judge(facts)
-    if not outcomes and not OURS.search(question):
+    ours = OURS.search(question)
+    if not outcomes and not ours:
         return None  # "how long can a hosting contract last?" asks for the rule itself
+    if facts.crypt_key and not facts.amounts and not ours and len(outcomes) == 1:
+        return None  # "what is Crypt-Key?", "what's the threshold for Crypt-Key?"
     open_rules = _undecided(question, facts)
     if not outcomes and not open_rules:
         return None
@@ -54,6 +58,7 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     contract_limit = LIMITS["contract-value"].pounds.value
     public_limit = LIMITS["approval-public"].pounds.value
     other_limit = LIMITS["approval-other"].pounds.value
+    threshold = LIMITS["approval-public" if facts.public_facing else "approval-other"]
     depends = f" It also depends on {' and '.join(DECIDES[r][0] for r in open_rules)}." \
         if open_rules else ""
     extra = [LIMITS[key].clause for r in open_rules for key in DECIDES[r][1]]
@@ -72,6 +77,11 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence = f"That would cross {count}: {'; and '.join(names)}."
         if any(o.rule == "contract-value" for o in crossing):
             sentence = sentence[:-1] + ", unless there is an exceptional reason."
+    elif approval is not None and not facts.crypt_key and _straddles(question, threshold):
+        verdict, shown = "depends", [approval]
+        sentence = (f"It depends on the final cost: anything over {threshold.pounds.text}"
+                    f"{' for a public-facing digital service' if facts.public_facing else ''}"
+                    " needs spend control approval." + depends)
     elif (approval is not None and facts.public_facing is None and not facts.crypt_key
           and values and public_limit < values[-1] <= other_limit):
         verdict, shown = "depends", [approval]
@@ -111,6 +121,19 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     return Verdict(verdict, f"{sentence} {_refs(citations)}", outcomes, citations, sources)
 
 
+# An estimate as a range: "£900k to £1.2m", "between £80k and £150k", "£60m-£150m".
+RANGE_JOIN = re.compile(r"\s*(?:to|-|–|—|or|and)\s*", re.I)
+
+
+def _straddles(question: str, limit: Limit) -> bool:
+    """Whether the question gives its cost as a range with `limit` inside it: until the
+    final figure is known, the threshold may or may not apply."""
+    found = amounts(question)
+    return any(RANGE_JOIN.fullmatch(question[a.end:b.start])
+               and min(a.value, b.value) <= limit.pounds.value < max(a.value, b.value)
+               for a, b in zip(found, found[1:], strict=False))
+
+
 def _refs(citations: list[Citation]) -> str:
     return "".join(f"[{c.n}]" for c in citations)
 
@@ -133,7 +156,7 @@ def _undecided(question: str, facts) -> list[str]:
     """The rules a question brings up without the fact that decides them: a hosting
     contract with no length, "do we need approval?" with no amount."""
     rules = []
-    if facts.hosting_years is None and mentions("facts.hosting", question) and (
+    if facts.hosting_years is None and affirms("facts.hosting", question) and (
             mentions("facts.contract", question) or mentions("facts.extension", question)):
         rules.append("hosting-length")
     if facts.automatic_extension is None and any(
