@@ -275,15 +275,20 @@ class Answerer:
         explained = work.understood.resolved | self.lexicon.chat
         missing = [w for w in lexical.unknown_subjects(work.understood.text)
                    if w.lower() not in explained]
-        missing += lexical.unknown_names(work.asked, _corpus_text(work.snapshot))
+        corpus = _corpus_text(work.snapshot)
+        missing += lexical.unknown_names(work.asked, corpus)
+        missing += lexical.unknown_members(work.understood.text, corpus)
         if missing:  # "is VAT included in the £100k?": the rules cannot say either
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
-        if work.verdict is not None:
-            return  # the rules answer it; passages only add to it
-        things = [w for w in lexical.unknown_things(asking(work.understood.text))
+        if work.verdict is not None and work.verdict.outcomes:
+            return  # the rules answer it from its facts; passages only add to it
+        asks = asking(work.understood.text)
+        things = [w for w in lexical.unknown_things(asks) + lexical.unknown_actions(asks)
                   if w.lower() not in explained]
-        if things:  # "what's the deadline for...?", "is there a template...?"
+        if things:  # "what's the deadline for...?", "how do we appeal?"
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
+        if work.verdict is not None:
+            return  # no facts, but the rules say what decides it
         if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
         # A two-part question is checked part by part: "by when ..., and what came after?"
@@ -362,9 +367,12 @@ class Answerer:
             citation.n = n
 
     def _compose(self, work: _Work) -> Answer:
-        unknown = [w for w in work.snapshot.lexical.unknown(work.asked)
-                   if w.lower() not in work.understood.resolved and w.isalpha()
-                   and w.lower() not in self.lexicon.chat]
+        # A verdict comes from the rules and the facts the question gives, so the words it
+        # uses for its own systems ("our HR licence") are not words to look for in the text.
+        unknown = [] if work.verdict is not None else [
+            w for w in work.snapshot.lexical.unknown(work.asked)
+            if w.lower() not in work.understood.resolved and w.isalpha()
+            and w.lower() not in self.lexicon.chat]
         notes = [f"{'The word' if len(unknown) == 1 else 'The words'} {quoted(unknown)} "
                  f"{'does' if len(unknown) == 1 else 'do'} not appear in the guidance I hold, "
                  "so check that the passages answer your question."] if unknown else []

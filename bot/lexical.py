@@ -21,12 +21,21 @@ should so some such than that the their theirs them then there these they this t
 through to too under until up very was we were what when where which while who whom why
 will with would you your yours tell say says said please know need needs thing things get
 give go going make made much many may might must shall us let like way ways ok okay
-want wants wanted getting gets got look looks looking
+want wants wanted getting gets got look looks looking always never ever usually often
+still already normally typically generally
 """.split())
 
 # A run of capitalised words (or acronyms), possibly joined by "of"/"and"/"for", then a year.
 NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][\w'’-]*)+"
                   r"(?:\s+(?:19|20)\d\d)?")
+# A name and its number: "version 7", "SCS 3", "G-Cloud 14"; not a length or a sum.
+SERIES = re.compile(r"\b([A-Za-z][A-Za-z-]+) ?(\d{1,2}(?:\.\d)?)\b(?!\s*(?:%|per\b|years?|yrs?|"
+                    r"months?|mths?|weeks?|days?|hours?|k\b|m\b|bn\b|million|billion|"
+                    r"thousand|pounds))", re.I)
+# The doing a question asks about: "how do we appeal", "can we escalate", "should I chase".
+ACTION = re.compile(r"\bhow (?:do|can|could|should|would|will)\s+(?:we|i|you|they|"
+                    r"departments?|the department)\s+(?:still\s+|then\s+|ever\s+)?"
+                    r"([a-z]+)\b", re.I)
 QUESTION_WORDS = frozenset("what who whom whose which when where why how is are does do did "
                            "can could should would will shall may might".split())
 DETERMINERS = frozenset("a an the this that these those our my your their any each every "
@@ -172,15 +181,19 @@ class LexicalIndex:
         subjects = [w for i, w in enumerate(words)
                     if not self.known(w) and not w[0].isdigit()
                     and ((w.isupper() and len(w) > 1) or (i > 0 and w[0].isupper()))]
-        asked = re.match(r"\s*(?:which|what|how many|how much)\s+(.*)", text, re.I)
+        asked = re.match(r"\s*(?:which|what(?:['’]?s| is| are)?|how many|how much)\s+"
+                         r"(?:the\s+|a\s+|an\s+)?(.*)", text, re.I)
         if asked:
             phrase = []
             for word in tokens(asked.group(1))[:3]:
                 if word.lower() in STOPWORDS:
                     break
                 phrase.append(word)
-            if phrase and not any(self.known(word) for word in phrase):
-                subjects += phrase
+            # "which football club", "the max day rate": the thing asked for is the last
+            # word of the phrase; when the guidance never uses it, nothing here gives it.
+            if phrase and (not any(self.known(word) for word in phrase)
+                           or len(phrase) > 1 and not self.known(phrase[-1])):
+                subjects += [word for word in phrase if not self.known(word)]
         return list(dict.fromkeys(subjects))
 
     def unknown_things(self, text: str) -> list[str]:
@@ -218,6 +231,29 @@ class LexicalIndex:
             if len(words) >= 2 and " ".join(words).lower() not in corpus:
                 names.append(" ".join(words))
         return names
+
+    def unknown_members(self, text: str, corpus: str) -> list[str]:
+        """A numbered thing the guidance numbers differently: it writes "version 6" and
+        "SCS 1" and "SCS 2", so "version 7" and "SCS 3" are things it does not cover.
+        `corpus` is the guidance's text in lower case, spaces folded."""
+        found = []
+        for match in SERIES.finditer(text):
+            word, number = match.group(1), match.group(2)
+            if word.lower() in STOPWORDS:
+                continue
+            series = re.findall(rf"\b{re.escape(word.lower())} ?(\d{{1,2}}(?:\.\d)?)\b",
+                                corpus)
+            if series and number not in series:
+                found.append(f"{word} {number}")
+        return found
+
+    def unknown_actions(self, text: str) -> list[str]:
+        """What a question asks how to do, when the guidance never uses the word: "how do
+        we appeal?", "how can I escalate it?". Whatever else the question shares with the
+        guidance, it does not say how to do that. ("Should we prefer X?" asks for a choice
+        between things, which the guidance may well make, so only "how" counts.)"""
+        return [m.group(1) for m in ACTION.finditer(text)
+                if not self.known(m.group(1)) and len(m.group(1)) > 2]
 
     def matched(self, query: list[tuple[str, frozenset[str]]], present) -> set[str]:
         """The question's terms that `present` (a text's terms) contains, acronyms included."""

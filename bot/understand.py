@@ -43,6 +43,7 @@ WORD_MONEY = re.compile(
     r"(?:\s+of)?\s+(?:a\s+)?(?:million|billion))\b(?!\s*(?:pounds|quid|users|people|"
     r"citizens|customers|visits|transactions|records|calls|staff)\b)", re.I)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
+VERSION = re.compile(r"\bv(\d{1,2})\b", re.I)  # "v6": the guidance writes "version 6"
 MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
 
 
@@ -191,6 +192,9 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
             return fixed
         return word
 
+    for match in VERSION.finditer(question):
+        corrections.append((match.group(0), f"version {match.group(1)}"))
+    question = VERSION.sub(r"version \1", question)
     text = CASUAL_MONEY.sub(r"£\1", WORD.sub(replace_word, question))
     text = WORD_MONEY.sub(r"\1 pounds", text)
     expansions = lexicon.synonyms_in(text)
@@ -219,7 +223,7 @@ CONTRASTS = [
 ]
 TWO_PARTS = re.compile(
     r"(?P<a>.+?)(?:\?\s+|[,;]\s*(?:and\s+|also\s+)?|\s+and\s+(?:also\s+)?)"
-    r"(?P<b>(?:who|whom|whose|what|what's|which|when|where|why|how|is|are|does|do|did|can|"
+    r"(?P<b>(?:who|whom|whose|what|what's|whats|which|when|where|why|how|is|are|does|do|did|can|"
     r"should|must)\b.+)", re.I)
 
 
