@@ -35,7 +35,7 @@ SERIES = re.compile(r"\b([A-Za-z][A-Za-z-]+) ?(\d{1,2}(?:\.\d)?)\b(?!\s*(?:%|per
 # The doing a question asks about: "how do we appeal", "can we escalate", "should I chase".
 ACTION = re.compile(r"\bhow (?:do|can|could|should|would|will)\s+(?:we|i|you|they|"
                     r"departments?|the department)\s+(?:still\s+|then\s+|ever\s+)?"
-                    r"([a-z]+)\b", re.I)
+                    r"([a-z]+)\b|\b(?:can|could|may) (?:we|i) ([a-z]+)\s*(?:\?|$)", re.I)
 QUESTION_WORDS = frozenset("what who whom whose which when where why how is are does do did "
                            "can could should would will shall may might".split())
 DETERMINERS = frozenset("a an the this that these those our my your their any each every "
@@ -249,11 +249,12 @@ class LexicalIndex:
 
     def unknown_actions(self, text: str) -> list[str]:
         """What a question asks how to do, when the guidance never uses the word: "how do
-        we appeal?", "how can I escalate it?". Whatever else the question shares with the
-        guidance, it does not say how to do that. ("Should we prefer X?" asks for a choice
-        between things, which the guidance may well make, so only "how" counts.)"""
-        return [m.group(1) for m in ACTION.finditer(text)
-                if not self.known(m.group(1)) and len(m.group(1)) > 2]
+        we appeal?", "can we appeal?". Whatever else the question shares with the guidance,
+        it does not say how to do that. ("Should we prefer X?" asks for a choice between
+        things, which the guidance may well make, so only "how" and a bare "can we <verb>?"
+        count.)"""
+        verbs = [m.group(1) or m.group(2) for m in ACTION.finditer(text)]
+        return [verb for verb in verbs if not self.known(verb) and len(verb) > 2]
 
     def matched(self, query: list[tuple[str, frozenset[str]]], present) -> set[str]:
         """The question's terms that `present` (a text's terms) contains, acronyms included."""

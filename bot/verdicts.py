@@ -115,6 +115,13 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence = f"No red line is crossed and no approval threshold reached: " \
                    f"{'; '.join(parts)}." if approval else \
                    f"That is within the red line: {'; '.join(parts)}."
+    if (verdict != "crosses" and facts.contract_years is not None and facts.hosting_years is None
+            and mentions("facts.hosting", question) and not affirms("facts.hosting", question)):
+        # "a 4 yr licence (not hosting): does the 2 yr limit bite?" is answered, not left out.
+        hosting = LIMITS["hosting-length"]
+        sentence += (f" The {hosting.years:g} years limit is for new hosting contracts, which "
+                     "this is not.")
+        extra.append(hosting.clause)
     citations, sources = _rule_citations(snapshot, [o.clause for o in shown] + extra)
     if not citations:
         return None
