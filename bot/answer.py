@@ -41,6 +41,7 @@ from bot.understand import (
     Speller,
     Understood,
     question_parts,
+    subject_of,
     understand,
     vocabulary,
 )
@@ -65,7 +66,7 @@ PART_MARGIN = 0.1  # such a source may sit this far under the bar: the main answ
 # the mean under 120 words. The mean is reported by
 # `spendbot eval` (target: at most 120).
 MAX_WORDS = 120
-SIDE_WORDS = 40  # more room when a question has two sides
+SIDE_WORDS = 20  # more room when a question has two sides
 
 
 class Status(StrEnum):
@@ -331,15 +332,23 @@ class Answerer:
         lexical = work.snapshot.lexical
         citations: list[Citation] = []
         sections: list[Passage] = []
-        for side in sides:
-            read = understand(side, self.lexicon, None)
-            query = lexical.query_terms(read.expanded)
+        reads = [understand(side, self.lexicon, None) for side in sides]
+        queries = [lexical.query_terms(read.expanded) for read in reads]
+        subjects = [lexical.query_terms(understand(subject_of(side), self.lexicon,
+                                                   None).expanded) for side in sides]
+        for n, (read, query) in enumerate(zip(reads, queries, strict=True)):
             if not query:
                 continue
+            # What sets this side's subject apart from the other sides decides first: for
+            # "Customer Group Director vs Shared Service Director in the 2005 strategy",
+            # "shared" picks the second side's passage, not "strategy".
+            others = {term for m, q in enumerate(subjects) if m != n for term, _ in q}
+            own = [(term, alts) for term, alts in subjects[n] if term not in others] or query
             # Each side is searched on its own too: "what grade is a CTO" finds the grade
             # even when the whole question's passages are about reporting lines.
             found = self.retriever.passages(read.text, read.expanded)[:3] + work.passages[:8]
             best = max(found, key=lambda p: (
+                round(lexical.coverage(own, _terms_of(p)), 2),
                 round(lexical.coverage(query, _terms_of(p)), 2), p.relevance), default=None)
             if best is None or best.relevance < self.min_relevance - PART_MARGIN:
                 continue
@@ -362,7 +371,8 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNVERIFIED_QUOTES))
         # Two sides get room for two answers: a contrast cut to one side answers half of it.
         budget = MAX_WORDS + SIDE_WORDS * (len(work.sides) > 1)
-        work.citations, work.more = within_words(work.citations, budget)
+        work.citations, work.more = within_words(work.citations, budget,
+                                                 each_side=len(work.sides) > 1)
         for n, citation in enumerate(work.citations + work.more, start=1):
             citation.n = n
 
@@ -578,10 +588,12 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def within_words(citations: list[Citation], budget: int) -> tuple[list[Citation],
-                                                                  list[Citation]]:
-    """The citations that fit in `budget` words (the first always, with its first quote),
-    and the rest, kept for whoever asks for more."""
+def within_words(citations: list[Citation], budget: int, each_side: bool = False
+                 ) -> tuple[list[Citation], list[Citation]]:
+    """The citations that fit in `budget` words (the first always, with its first quote;
+    with `each_side`, every citation's first quote, as each answers one side of the
+    question), and the rest, kept for whoever asks for more. A lead-in ("To implement it:")
+    is never shown without what it leads into."""
     shown: list[Citation] = []
     more: list[Citation] = []
     used = 0
@@ -589,7 +601,8 @@ def within_words(citations: list[Citation], budget: int) -> tuple[list[Citation]
         keep: list[int] = []
         for i, quote in enumerate(citation.quotes):
             cost = _words(quote)
-            if (not shown and not keep) or used + cost <= budget:
+            lead_in = bool(keep) and citation.quotes[keep[-1]].rstrip().endswith(":")
+            if not keep and (not shown or each_side) or used + cost <= budget or lead_in:
                 keep.append(i)
                 used += cost
             else:

@@ -227,6 +227,16 @@ TWO_PARTS = re.compile(
     r"should|must)\b.+)", re.I)
 
 
+# Where a side's own subject ends and the frame both sides share begins: "Shared Service
+# Director | in the 2005 strategy - what's each one for?".
+FRAME = re.compile(r"\s+(?:in|according to|under|within)\s+|\s*[-–—,;?]\s+|\s*\?", re.I)
+
+
+def subject_of(side: str) -> str:
+    """The thing one side of a contrast is about, without the frame the sides share."""
+    return FRAME.split(side, maxsplit=1)[0].strip() or side
+
+
 def question_parts(question: str) -> list[str]:
     """The sides of a contrast or the parts of a two-part question ([] for one question)."""
     for pattern in CONTRASTS:
