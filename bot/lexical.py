@@ -198,9 +198,10 @@ class LexicalIndex:
 
     def unknown_things(self, text: str) -> list[str]:
         """Nouns the guidance never uses, read as the thing a question is about: "the
-        deadline", "a template", "an exemption", "the typical salary". A word counts as a noun
-        when a determiner stands just before it, or before it and one modifier, and it does not
-        end like an adjective, verb or adverb ("the biggest", "basically" are not things)."""
+        deadline", "a template", "an exemption", "the typical salary", "are there penalties".
+        A word counts as a noun when a determiner (or "are there") stands just before it, or
+        before it and one modifier, and it does not end like an adjective, verb or adverb
+        ("the biggest", "basically" are not things)."""
         things = []
         words = [w.lower() for w in tokens(text)]
         for i, word in enumerate(words):
@@ -208,7 +209,7 @@ class LexicalIndex:
                     or word.endswith(NOT_NOUN_ENDINGS) or word in NOT_NOUNS):
                 continue
             before = words[max(0, i - 2):i]
-            if before[-1:] and before[-1] in DETERMINERS or (
+            if before == ["are", "there"] or before[-1:] and before[-1] in DETERMINERS or (
                     len(before) == 2 and before[0] in DETERMINERS and before[1].isalpha()
                     and before[1] not in STOPWORDS):
                 things.append(word)

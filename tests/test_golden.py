@@ -108,7 +108,7 @@ def test_calibration_sweep_is_reported(corpus_settings) -> None:
 EVAL = GOLDEN.parent
 FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verdicts, words)
     "chat": (0.80, 0.95, 0.95, 0.90, 1.0, 121),  # mean words measured 119.6
-    "chat-more": (0.80, 0.85, 0.95, 0.75, 1.0, 120),
+    "chat-more": (0.80, 0.85, 0.95, 0.80, 1.0, 120),
     # Tuned on after it was written blind: measured 0.93, 0.93, 1.00, 0.92, 1.00, 110 words
     # (before tuning: 0.71, 0.91, 0.89, 0.76, 0.72, 118 words).
     "chat-3": (0.90, 0.90, 0.95, 0.90, 1.0, 120),
