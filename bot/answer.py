@@ -332,7 +332,8 @@ class Answerer:
         lexical = work.snapshot.lexical
         citations: list[Citation] = []
         sections: list[Passage] = []
-        reads = [understand(side, self.lexicon, None) for side in sides]
+        reads = [understand(side, self.lexicon, None)
+                 for side in with_referents(sides)]
         queries = [lexical.query_terms(read.expanded) for read in reads]
         subjects = [lexical.query_terms(understand(subject_of(side), self.lexicon,
                                                    None).expanded) for side in sides]
@@ -586,6 +587,19 @@ def _one_per_place(passages: list[Passage]) -> list[Passage]:
 
 def _words(text: str) -> int:
     return len(text.split())
+
+
+PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her)\b", re.I)
+NAMES = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*s?\b|\b(?:[A-Z][a-z]+ )+[A-Z][a-z]+\b")
+
+
+def with_referents(sides: list[str]) -> list[str]:
+    """A later part that says "they" is read with the names the first part gives: in "what
+    grade is a CTO, and what skills are they expected to have?", the second part is about
+    the CTO too."""
+    names = " ".join(NAMES.findall(sides[0])) if sides else ""
+    return [side + " " + names if n and names and PRONOUN.search(side) else side
+            for n, side in enumerate(sides)]
 
 
 def within_words(citations: list[Citation], budget: int, each_side: bool = False
