@@ -141,8 +141,8 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
     """Whether the phrase at `start` is put off: "will happen after go-live", "later"."""
     end = start + 1 if end is None else end
     lo, hi = clause(text, start, end)
-    if mentions("deferral.phrases", text[lo:hi]):
-        return True
+    if mentions("deferral.phrases", text[lo:hi]) or mentions("deferral.hedges", text[lo:hi]):
+        return True  # "will happen after go-live", "could potentially be on public cloud"
     if _words_between(text[lo:hi]) <= 3 and mentions("deferral.phrases", text[hi:]):
         return True  # one of a list: "Security, accessibility and research come later"
     # A short sentence that is all deferral: "Accessibility: to be decided."
@@ -153,11 +153,19 @@ def not_proposed(text: str, start: int, end: int) -> bool:
     """Whether what is written at text[start:end] is not what the proposal proposes: a past
     contract, an option turned down, or today's arrangement the proposal replaces."""
     lo, hi = clause(text, start, end)
-    if mentions("facts.past", text[lo:hi]) or mentions("facts.turned_down", text):
+    if mentions("facts.past", text[lo:hi]) or mentions("facts.offered", text[lo:hi]) \
+            or mentions("facts.turned_down", text):
         return True
     if rejected(text, start, "negation.alternatives"):  # "rather than a ten-year deal"
         return True
-    return mentions("facts.as_things_are", text) and not mentions("facts.proposing", text)
+    return any(mentions("facts.as_things_are", span) and not mentions("facts.proposing", span)
+               for span in (text[lo:hi], text))
+
+
+def unnamed(text: str) -> str:
+    """`text` with proper names that hold cue words blanked out, same length: "Department
+    for Energy Security and Net Zero" is no mention of security."""
+    return _phrases("names", "ignore").sub(lambda m: " " * len(m.group(0)), text)
 
 
 def is_heading(line: str, following: str) -> bool:

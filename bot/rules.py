@@ -93,6 +93,7 @@ _COUNT = (r"\d{1,2}(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|
 YEARS = re.compile(rf"\b({_COUNT})(?:[- ]and[- ]a[- ]half)?[- ](?:calendar[- ])?years?\b",
                    re.I)
 MONTHS = re.compile(rf"\b({_COUNT})[- ]months?\b", re.I)
+SPREAD = re.compile(r"\bover\s+(?:the\s+)?(?:next\s+|first\s+)?$", re.I)
 UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|expires in)\s+"
                    rf"(?:(?:the )?(?:end|start|middle) of\s+|early\s+|late\s+|mid[- ])?"
                    rf"(?:{_MONTH}\s+)?(20\d\d)\b", re.I)
@@ -113,8 +114,12 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
     "five-year", "18 months", "until 2031" (counted from this year)."""
     this_year = this_year or datetime.date.today().year
     found = []
+    sums = amounts(text)
     for match in YEARS.finditer(text):
         count = _count(match.group(1))
+        if match.group(1).lower() in ("a", "an") and any(
+                not text[a.end:match.start()].strip() for a in sums):
+            continue  # a rate, not a length: "£95,000 a year"
         if count is not None:
             half = 0.5 if "half" in match.group(0).lower() else 0.0
             found.append((count + half, match.start(), match.end()))
@@ -168,6 +173,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             lo, hi = clause(text, start, end)
             if mentions("facts.not_a_term", text[lo:hi]) or not_proposed(text, start, end):
                 continue
+            if SPREAD.search(text[lo:start]) and amounts(text[lo:start]):
+                continue  # what a sum is spent over: "£2.5 million over two years"
             if hosting_here or refers and affirms("facts.hosting", context):
                 if not hosting_here and previous_text and affirms("facts.hosting", previous):
                     said.append(Observation("hosting_years", years, previous_text))
