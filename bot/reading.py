@@ -143,6 +143,8 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
     lo, hi = clause(text, start, end)
     if mentions("deferral.phrases", text[lo:hi]) or mentions("deferral.hedges", text[lo:hi]):
         return True  # "will happen after go-live", "could potentially be on public cloud"
+    if mentions("deferral.conditions", text):
+        return True  # "we aim to meet WCAG 2.2 AA, subject to funding"
     if _words_between(text[lo:hi]) <= 3 and mentions("deferral.phrases", text[hi:]):
         return True  # one of a list: "Security, accessibility and research come later"
     # A short sentence that is all deferral: "Accessibility: to be decided."
