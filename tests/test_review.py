@@ -38,12 +38,17 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 
 
 # The issue's target is 0.95 on both, on every set. The dev set (proposals.yaml) was tuned
-# on and holds it. The held-out set (proposals_heldout.yaml, written blind by someone who
-# never saw the code, never tuned on) measured 0.888 agreement, 0.900 exact red-line
-# sets and 2 false red lines when it was added: its floors guard against getting worse,
-# and the gap to the targets is
-# reported in the issue note rather than closed by tuning on it.
-FLOORS = {"proposals.yaml": (0.95, 0.95, 0), "proposals_heldout.yaml": (0.85, 0.85, 2)}
+# on and holds it (0.973 agreement, 58/58 exact, 0 false: it gave up 20 statuses where its
+# labels and the second set's disagree on a convention, see bot/reading.py). The second
+# dev set (proposals_dev2.yaml, written blind from the documents, then TUNED ON, so not a
+# measure of generalisation) measured 0.862 / 21 of 30 / 3 false red lines when added and
+# 0.990 / 29 of 30 / 0 after tuning; its floors hold that. The held-out set
+# (proposals_heldout.yaml, written blind by someone who never saw the code, never tuned
+# on) measured 0.888 agreement, 0.900 exact red-line sets and 2 false red lines when it was
+# added: its floors guard against getting worse, and the gap to the targets is reported in
+# the issue note rather than closed by tuning on it.
+FLOORS = {"proposals.yaml": (0.95, 0.95, 0), "proposals_dev2.yaml": (0.98, 0.95, 0),
+          "proposals_heldout.yaml": (0.85, 0.85, 2)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
