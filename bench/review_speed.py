@@ -65,9 +65,10 @@ def main() -> None:
 
         def reading_only() -> None:
             read = passages(proposal)
+            facts = read_facts(read)
+            outcomes = judge(facts)
             for criterion in reviewer.criteria:
-                assess(criterion, read)
-            judge(read_facts(read))
+                assess(criterion, read, facts, outcomes)
 
         reading = timed(reading_only)
         review = reviewer.review(proposal)

@@ -21,6 +21,17 @@ down, a past contract, today's arrangement), which `facts.past`, `facts.turned_d
 `facts.as_things_are` now cover. With negation, rejection, deferral and those checks all
 switched off, the same set agrees on 0.963 of statuses, red-line sets are right on 0.845
 and 9 red lines are false.
+
+A second tuning set, tests/proposals_dev2.yaml (30 proposals written blind from the documents,
+then tuned on), first measured 0.862 agreement, 21/30 red-line sets exact and 3 false red
+lines; after hedges, sentence-wide conditions, offers, the current contract, names, table
+suppliers, budgets spread over contracts and contract lengths were read, 0.990, 29/30 and 0.
+The two sets' labels disagree on three conventions, and the reviewer follows the second set
+and criteria.toml's own cues on each: a contract's length decides "sensible contracts" (a
+"two-year contract" is one of its cues), open source is one of the four openings of "use
+openness" (its clause), and using GOV.UK Notify is a common platform but not "share and
+reuse" (the first set; the second counts it as both). On tests/proposals.yaml that costs 20
+statuses: 0.973 agreement, 58/58 red-line sets exact, no false red lines.
 """
 
 from __future__ import annotations
@@ -141,8 +152,10 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
     """Whether the phrase at `start` is put off: "will happen after go-live", "later"."""
     end = start + 1 if end is None else end
     lo, hi = clause(text, start, end)
-    if mentions("deferral.phrases", text[lo:hi]):
-        return True
+    if mentions("deferral.phrases", text[lo:hi]) or mentions("deferral.hedges", text[lo:hi]):
+        return True  # "will happen after go-live", "could potentially be on public cloud"
+    if mentions("deferral.conditions", text):
+        return True  # "we aim to meet WCAG 2.2 AA, subject to funding"
     if _words_between(text[lo:hi]) <= 3 and mentions("deferral.phrases", text[hi:]):
         return True  # one of a list: "Security, accessibility and research come later"
     # A short sentence that is all deferral: "Accessibility: to be decided."
@@ -153,11 +166,19 @@ def not_proposed(text: str, start: int, end: int) -> bool:
     """Whether what is written at text[start:end] is not what the proposal proposes: a past
     contract, an option turned down, or today's arrangement the proposal replaces."""
     lo, hi = clause(text, start, end)
-    if mentions("facts.past", text[lo:hi]) or mentions("facts.turned_down", text):
+    if mentions("facts.past", text[lo:hi]) or mentions("facts.offered", text[lo:hi]) \
+            or mentions("facts.turned_down", text):
         return True
     if rejected(text, start, "negation.alternatives"):  # "rather than a ten-year deal"
         return True
-    return mentions("facts.as_things_are", text) and not mentions("facts.proposing", text)
+    return any(mentions("facts.as_things_are", span) and not mentions("facts.proposing", span)
+               for span in (text[lo:hi], text))
+
+
+def unnamed(text: str) -> str:
+    """`text` with proper names that hold cue words blanked out, same length: "Department
+    for Energy Security and Net Zero" is no mention of security."""
+    return _phrases("names", "ignore").sub(lambda m: " " * len(m.group(0)), text)
 
 
 def is_heading(line: str, following: str) -> bool:

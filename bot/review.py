@@ -22,9 +22,18 @@ from pathlib import Path
 
 from bot.files import read_proposal  # noqa: F401  (moved; `bot.review.read_proposal` stays)
 from bot.quotes import text_fragment_link
-from bot.reading import Passage, deferred, negated, not_proposed, passages, rejected
+from bot.reading import (
+    WORD,
+    Passage,
+    deferred,
+    negated,
+    not_proposed,
+    passages,
+    rejected,
+    unnamed,
+)
 from bot.retrieval import GuidanceRetriever
-from bot.rules import RED_LINES_DOC, RuleOutcome, judge, read_facts
+from bot.rules import RED_LINES_DOC, Facts, RuleOutcome, judge, read_facts
 
 MAX_PROPOSAL_CHARS = 40_000
 ENGLISH = re.compile(r"\b(a|an|the|and|or|of|to|in|on|at|by|for|with|from|as|is|are|be|"
@@ -89,12 +98,18 @@ class Criterion:
     cues: tuple[str, ...]
     against: tuple[str, ...]
     question: str
+    # Red lines (bot/rules.py) that, crossed, put the proposal at odds with the criterion: a
+    # supplier that runs the service and integrates it is no sourcing strategy.
+    crossed: tuple[str, ...] = ()
+    # A contract stated to last at most this many years meets the criterion; longer, at odds.
+    short_term_years: float | None = None
 
 
 def load_criteria(knowledge_dir: Path) -> list[Criterion]:
     data = tomllib.loads((knowledge_dir / "criteria.toml").read_text(encoding="utf-8"))
     return [Criterion(c["id"], c["title"], c["doc_id"], c["clause"], tuple(c.get("cues", ())),
-                      tuple(c.get("against", ())), c["question"]) for c in data["criteria"]]
+                      tuple(c.get("against", ())), c["question"], tuple(c.get("crossed", ())),
+                      c.get("short_term_years")) for c in data["criteria"]]
 
 
 @dataclass(frozen=True)
@@ -120,12 +135,22 @@ def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
     return list(pattern.finditer(text)) if pattern else []
 
 
-def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
+def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = None,
+           outcomes: list[RuleOutcome] = ()) -> Assessment:
     """How the proposal stands on one criterion. A concern anywhere outweighs a mention that
-    meets it, and that outweighs a promise for later: "security later" is still a gap."""
+    meets it, and that outweighs a promise for later: "security later" is still a gap. The
+    facts the red lines are judged on count too (`crossed`, `short_term_years`)."""
     signals: dict[str, str] = {}  # "at_odds" | "addressed" | "deferred" -> first evidence
+    for outcome in outcomes:
+        if outcome.rule in criterion.crossed and outcome.verdict == "crosses":
+            signals.setdefault("at_odds", outcome.evidence[0] if outcome.evidence else None)
+    if facts is not None and criterion.short_term_years is not None:
+        for said in facts.said:
+            if said.fact == "contract_years":
+                signals.setdefault("at_odds" if said.value > criterion.short_term_years
+                                   else "addressed", said.text)
     for passage in proposal:
-        text = passage.read
+        text = unnamed(passage.read)
         hit = False
         for match in _occurrences(criterion.against, text):
             hit = True
@@ -144,13 +169,16 @@ def assess(criterion: Criterion, proposal: list[Passage]) -> Assessment:
                 signals.setdefault("at_odds", passage.text)
             else:
                 signals.setdefault("addressed", passage.text)
-        if not hit and passage.heading and _occurrences(criterion.cues, passage.heading):
-            # "## Accessibility" then "To be decided.": the heading names the topic.
-            if negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):
-                signals.setdefault("at_odds", passage.text)
-            elif deferred(text, 0, len(text)):
+        if not hit and passage.heading and _occurrences(criterion.cues, passage.heading) \
+                and len(WORD.findall(passage.heading)) <= 4:
+            # "## Accessibility" then "To be decided.": a section heading names the topic;
+            # a title ("DfE – book CPD for teachers (alpha)") does not.
+            if deferred(text, 0, len(text)):  # "Not looked at yet.", "See later."
                 signals.setdefault("deferred", passage.text)
-            else:
+            elif negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):
+                signals.setdefault("at_odds", passage.text)
+            elif not not_proposed(text, 0, len(text)):
+                # Not "The current system is end of life.": how things are, not an answer.
                 signals.setdefault("addressed", passage.text)
     for status in ("at_odds", "addressed"):
         if status in signals:
@@ -212,14 +240,16 @@ class Reviewer:
                 cited[doc_id, clause] = self.cite(doc_id, clause)
             return cited[doc_id, clause]
 
+        facts = read_facts(read)
+        outcomes = judge(facts)
         findings = []
         for criterion in self.criteria:
-            judged = assess(criterion, read)
+            judged = assess(criterion, read, facts, outcomes)
             findings.append(Finding(
                 criterion.id, criterion.title, judged.status, judged.evidence,
                 cite(criterion.doc_id, criterion.clause),
                 None if judged.status == "addressed" else criterion.question, judged.deferred))
-        reported = red_lines(judge(read_facts(read)))
+        reported = red_lines(outcomes)
         found = [RedLine(o.rule, o.found, o.limit, o.verdict, list(o.evidence),
                          cite(RED_LINES_DOC, o.clause)) for o in reported]
         return Review(verdict_line(reported, findings), findings, found)

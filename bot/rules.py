@@ -73,6 +73,9 @@ class Facts:
     public_facing: bool | None
     crypt_key: bool
     said: tuple[Observation, ...] = field(default=(), compare=False)
+    # Sums said to be spread over several contracts ("the programme envelope is £250 million,
+    # bought as separate contracts"): no one contract's value, but spend needing approval.
+    budgets: list[Amount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ _COUNT = (r"\d{1,2}(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|
 YEARS = re.compile(rf"\b({_COUNT})(?:[- ]and[- ]a[- ]half)?[- ](?:calendar[- ])?years?\b",
                    re.I)
 MONTHS = re.compile(rf"\b({_COUNT})[- ]months?\b", re.I)
+WEEKS = re.compile(rf"\b({_COUNT})[- ]weeks?\b", re.I)
+SPREAD = re.compile(r"\bover\s+(?:the\s+)?(?:next\s+|first\s+)?$", re.I)
 UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|expires in)\s+"
                    rf"(?:(?:the )?(?:end|start|middle) of\s+|early\s+|late\s+|mid[- ])?"
                    rf"(?:{_MONTH}\s+)?(20\d\d)\b", re.I)
@@ -110,18 +115,23 @@ def _count(text: str) -> float | None:
 
 def durations(text: str, this_year: int | None = None) -> list[tuple[float, int, int]]:
     """Every length of time `text` states, in years, with where it is written:
-    "five-year", "18 months", "until 2031" (counted from this year)."""
+    "five-year", "18 months", "a 10-week contract", "until 2031" (counted from this year)."""
     this_year = this_year or datetime.date.today().year
     found = []
+    sums = amounts(text)
     for match in YEARS.finditer(text):
         count = _count(match.group(1))
+        if match.group(1).lower() in ("a", "an") and any(
+                not text[a.end:match.start()].strip() for a in sums):
+            continue  # a rate, not a length: "£95,000 a year"
         if count is not None:
             half = 0.5 if "half" in match.group(0).lower() else 0.0
             found.append((count + half, match.start(), match.end()))
-    for match in MONTHS.finditer(text):
-        count = _count(match.group(1))
-        if count is not None:
-            found.append((count / 12, match.start(), match.end()))
+    for pattern, per_year in ((MONTHS, 12), (WEEKS, 52)):
+        for match in pattern.finditer(text):
+            count = _count(match.group(1))
+            if count is not None:
+                found.append((count / per_year, match.start(), match.end()))
     for match in UNTIL.finditer(text):
         if int(match.group(1)) > this_year:
             found.append((float(int(match.group(1)) - this_year), match.start(), match.end()))
@@ -157,10 +167,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         passage = item if isinstance(item, Passage) else Passage(item)
         text, evidence = passage.read, passage.text
         context = f"{previous} {passage.heading}"
+        several = mentions("facts.several_contracts", text)
         for amount in amounts(text):
             if not _not_spend(text, amount) and not not_proposed(text, amount.start,
                                                                  amount.end):
-                said.append(Observation("amounts", amount, evidence))
+                said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = affirms("facts.hosting", text)
         fragment = len(WORD.findall(text)) <= 4
         refers = _starts_with("facts.refers_back", text) or fragment or bool(passage.reading)
@@ -168,6 +179,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             lo, hi = clause(text, start, end)
             if mentions("facts.not_a_term", text[lo:hi]) or not_proposed(text, start, end):
                 continue
+            if SPREAD.search(text[lo:start]) and amounts(text[lo:start]):
+                continue  # what a sum is spent over: "£2.5 million over two years"
             if hosting_here or refers and affirms("facts.hosting", context):
                 if not hosting_here and previous_text and affirms("facts.hosting", previous):
                     said.append(Observation("hosting_years", years, previous_text))
@@ -199,6 +212,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         if mentions("facts.crypt_key", text):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text = text, evidence
+    said += _one_supplier_in_a_table([item for item in sentences if isinstance(item, Passage)])
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
     return Facts(
@@ -209,7 +223,50 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         same_supplier_integrator=_flag(said, "same_supplier_integrator"),
         public_facing=_flag(said, "public_facing"),
         crypt_key=any(o.fact == "crypt_key" for o in said),
-        said=tuple(said))
+        said=tuple(said),
+        budgets=[o.value for o in said if o.fact == "budgets"])
+
+
+def _row_cells(passage: Passage) -> list[tuple[str, str]]:
+    """A table row's cells with their headers, as `passages` labels them ("Supplier: B")."""
+    cells = [part.partition(": ") for part in passage.reading.split("; ")]
+    return [(h.strip(), c.strip()) for h, sep, c in cells if sep]
+
+
+def _one_supplier_in_a_table(items: list[Passage]) -> list[Observation]:
+    """A table naming who supplies each row: the same supplier on a row that runs or hosts
+    the service and on a row that integrates it is one supplier doing both ("Application
+    support and run | Supplier B", "Service integration and management | Supplier B")."""
+    tables: list[list[tuple[Passage, list[tuple[str, str]]]]] = []
+    header: list[str] = []
+    for passage in items:
+        cells = _row_cells(passage) if passage.reading and "|" in passage.text else []
+        if len(cells) < 2:
+            header = []
+            continue
+        if [h for h, _ in cells] != header:
+            tables.append([])
+            header = [h for h, _ in cells]
+        tables[-1].append((passage, cells))
+    columns = {c.lower() for c in cues()["facts"]["supplier_columns"]}
+    found = []
+    for rows in tables:
+        runs: dict[str, list[str]] = {}
+        integrates: dict[str, list[str]] = {}
+        for passage, cells in rows:
+            supplier = next((c.lower() for h, c in cells if h.lower() in columns), "")
+            role = " ".join(c for h, c in cells if h.lower() not in columns)
+            if not supplier or mentions("deferral.phrases", supplier) or not re.search(
+                    r"\w", supplier):
+                continue
+            if affirms("facts.integrator", role):
+                integrates.setdefault(supplier, []).append(passage.text)
+            elif affirms("facts.runs_service", role):
+                runs.setdefault(supplier, []).append(passage.text)
+        for supplier in integrates.keys() & runs.keys():
+            found += [Observation("same_supplier_integrator", True, text)
+                      for text in runs[supplier] + integrates[supplier]]
+    return found
 
 
 def _evidence(facts: Facts, fact: str, keep=lambda value: True) -> tuple[str, ...]:
@@ -261,14 +318,17 @@ def judge(facts: Facts) -> list[RuleOutcome]:
         outcomes.append(RuleOutcome("approval-threshold", "needs_approval", "Crypt-Key",
                                     "any amount (Crypt-Key)", limit.clause,
                                     _evidence(facts, "crypt_key")))
-    elif facts.amounts:
+    elif facts.amounts or facts.budgets:
         public = facts.public_facing is True
         limit = LIMITS["approval-public" if public else "approval-other"]
         threshold = limit.pounds.value
-        biggest = max(facts.amounts, key=lambda a: a.value)
+        biggest = max(facts.amounts + facts.budgets, key=lambda a: a.value)
         needs = biggest.value > threshold
         outcomes.append(RuleOutcome(
             "approval-threshold", "needs_approval" if needs else "within", biggest.text,
             limit.pounds.text + (" (public-facing)" if public else ""), limit.clause,
-            _evidence(facts, "amounts", lambda a: a.value > threshold or a is biggest)))
+            tuple(dict.fromkeys(
+                _evidence(facts, "amounts", lambda a: a.value > threshold or a is biggest)
+                + _evidence(facts, "budgets", lambda a: a.value > threshold
+                            or a is biggest)))))
     return outcomes

@@ -38,12 +38,17 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 
 
 # The issue's target is 0.95 on both, on every set. The dev set (proposals.yaml) was tuned
-# on and holds it. The held-out set (proposals_heldout.yaml, written blind by someone who
-# never saw the code, never tuned on) measured 0.888 agreement, 0.900 exact red-line
-# sets and 2 false red lines when it was added: its floors guard against getting worse,
-# and the gap to the targets is
-# reported in the issue note rather than closed by tuning on it.
-FLOORS = {"proposals.yaml": (0.95, 0.95, 0), "proposals_heldout.yaml": (0.85, 0.85, 2)}
+# on and holds it (0.973 agreement, 58/58 exact, 0 false: it gave up 20 statuses where its
+# labels and the second set's disagree on a convention, see bot/reading.py). The second
+# dev set (proposals_dev2.yaml, written blind from the documents, then TUNED ON, so not a
+# measure of generalisation) measured 0.862 / 21 of 30 / 3 false red lines when added and
+# 0.990 / 29 of 30 / 0 after tuning; its floors hold that. The held-out set
+# (proposals_heldout.yaml, written blind by someone who never saw the code, never tuned
+# on) measured 0.888 agreement, 0.900 exact red-line sets and 2 false red lines when it was
+# added: its floors guard against getting worse, and the gap to the targets is reported in
+# the issue note rather than closed by tuning on it.
+FLOORS = {"proposals.yaml": (0.95, 0.95, 0), "proposals_dev2.yaml": (0.98, 0.95, 0),
+          "proposals_heldout.yaml": (0.85, 0.85, 2)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -108,6 +113,20 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("the same supplier will provide the service and also be the system integrator",
      ["service-and-integrator"]),
     ("a separate integrator will be procured", []),
+    ("The current contract has an automatic extension clause; we've had it removed.", []),
+    ("We will not renew automatically, even though the incumbent has offered a discount to "
+     "roll over.", []),
+    ("The programme envelope is £250 million, but it will be bought as separate contracts "
+     "and none will be worth more than £40 million.", ["approval-threshold"]),
+    ("These are the contracts we will let for the service.\n\n| Item | Supplier | Value |\n"
+     "|---|---|---|\n| Hosting and run | Supplier B | £1.1m |\n"
+     "| Service integration | Supplier B | £0.6m |", ["approval-threshold",
+                                                    "service-and-integrator"]),
+    ("These are the contracts we will let for the service.\n\n| Item | Supplier | Value |\n"
+     "|---|---|---|\n| Hosting and run | Supplier A | £1.1m |\n"
+     "| Service integration | Supplier B | £0.6m |", ["approval-threshold"]),
+    ("The new portal will be hosted on public cloud and cost £2.5 million over five years.",
+     ["approval-threshold"]),  # what a sum is spent over, not a hosting contract's length
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
@@ -137,6 +156,22 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("We will not use a single supplier to run and integrate it.", "sourcing-strategy",
      "addressed"),
     ("# Proposal\n\n## Accessibility\n\nTo be decided.", "accessible", "not_mentioned"),
+    ("# Proposal\n\n## Sustainability\n\nNot looked at yet.", "greening-ict", "not_mentioned"),
+    ("# Proposal\n\n## User needs\n\nThe current system is end of life.", "user-needs",
+     "not_mentioned"),
+    ("We may consider open source components where practical.", "open", "not_mentioned"),
+    ("Hosting could potentially be on public cloud.", "cloud-first", "not_mentioned"),
+    ("Accessibility is out of scope for this change.", "accessible", "at_odds"),
+    ("We aim to meet WCAG 2.2 AA, subject to funding.", "accessible", "not_mentioned"),
+    ("We haven't yet decided whether to use public cloud.", "cloud-first", "not_mentioned"),
+    ("We have never published our code and will not do so.", "open", "at_odds"),
+    ("Department for Energy Security and Net Zero: a modelling tool.", "secure",
+     "not_mentioned"),
+    ("The only users are 90 internal analysts.", "user-needs", "not_mentioned"),
+    ("We will buy it on a 12-month contract.", "sensible-contracts", "addressed"),
+    ("We will let a five-year hosting contract.", "sensible-contracts", "at_odds"),
+    ("The same supplier will run the service and also be the system integrator.",
+     "sourcing-strategy", "at_odds"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
