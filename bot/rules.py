@@ -15,7 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.money import Amount, amounts, number_words
-from bot.reading import WORD, Passage, affirms, clause, cues, find, mentions, negated, not_proposed
+from bot.reading import (
+    WORD,
+    Passage,
+    affirms,
+    clause,
+    cues,
+    deferred,
+    find,
+    mentions,
+    negated,
+    not_proposed,
+)
 
 RED_LINES_DOC = "spend-control-red-lines-summary"
 RULES = ("contract-value", "hosting-length", "automatic-extension", "service-and-integrator",
@@ -203,11 +214,14 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             for match in find("facts.separate_integrator", text):
                 if not negated(text, match.start(), match.end()):
                     said.append(Observation("same_supplier_integrator", False, evidence))
+        # "we haven't decided if it'll be public-facing or staff only" decides neither.
         for match in find("facts.public_facing", text):
-            said.append(Observation("public_facing", not negated(text, match.start(),
-                                                                 match.end()), evidence))
+            if not deferred(text, match.start(), match.end()):
+                said.append(Observation("public_facing", not negated(text, match.start(),
+                                                                     match.end()), evidence))
         for match in find("facts.internal", text):
-            if not negated(text, match.start(), match.end()):
+            if not negated(text, match.start(), match.end()) \
+                    and not deferred(text, match.start(), match.end()):
                 said.append(Observation("public_facing", False, evidence))
         if mentions("facts.crypt_key", text):
             said.append(Observation("crypt_key", True, evidence))

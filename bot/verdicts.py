@@ -85,6 +85,7 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     elif (approval is not None and facts.public_facing is None and not facts.crypt_key
           and values and public_limit < values[-1] <= other_limit):
         verdict, shown = "depends", [approval]
+        extra.append(LIMITS["approval-public"].clause)
         sentence = (f"It depends on who uses it: {approval.found} is over the "
                     f"{LIMITS['approval-public'].pounds.text} threshold for a public-facing "
                     f"digital service but under the {LIMITS['approval-other'].pounds.text} "
@@ -223,7 +224,8 @@ def _rule_citations(snapshot: IndexSnapshot,
             if clause in item and item not in quotes:
                 quotes.append(item)
     citations = []
-    for n, (chunk_id, (_, meta, quotes)) in enumerate(by_chunk.items(), start=1):
+    for n, (chunk_id, (text, meta, quotes)) in enumerate(by_chunk.items(), start=1):
+        quotes.sort(key=text.find)  # in the order the summary lists them
         citations.append(Citation(
             n=n, doc_id=meta.doc_id, title=meta.title,
             section=section_label([meta.section] if meta.section else [],
