@@ -113,8 +113,8 @@ FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verd
     # (before tuning: 0.71, 0.91, 0.89, 0.76, 0.72, 118 words).
     "chat-3": (0.90, 0.90, 0.95, 0.90, 1.0, 120),
     # Tuned on after it was written blind: before tuning 0.85, 0.93, 0.95, 0.93, 0.80, 105
-    # words; measured 0.95, 0.95, 1.00, 1.00, 0.80, 110 words.
-    "chat-4": (0.90, 0.90, 0.95, 0.95, 0.8, 120),
+    # words; measured 0.98, 0.95, 1.00, 1.00, 1.00, 107 words.
+    "chat-4": (0.90, 0.90, 0.95, 0.95, 1.0, 120),
     "heldout": (0.70, 0.90, 0.95, 0.25, 0.75, 125),
 }
 
