@@ -65,9 +65,13 @@ def tokens(text: str) -> list[str]:
     """Words and figures; hyphenated words split ("back-office" meets "back office"), and a
     trailing possessive or contraction ("what's") dropped."""
     out = []
-    for match in _WORD.finditer(text):
-        word = _CONTRACTION.sub("", match.group(0))
-        out += [part for part in word.split("-") if part] if word[0].isalpha() else [word]
+    for word in _WORD.findall(text):
+        if "'" in word or "’" in word:
+            word = _CONTRACTION.sub("", word)
+        if "-" in word and word[0].isalpha():
+            out += [part for part in word.split("-") if part]
+        else:
+            out.append(word)
     return out
 
 
