@@ -12,6 +12,11 @@ Warm figures are repeated in R children per encoder; the median of each figure i
 Prints figures; asserts nothing.
 Run: `python bench/query_encoder.py [--store S] [--runs 5] [--repeats 3]` (without --store,
 the bundled corpus is ingested into a temporary store first, about a minute).
+`--store default` asks through the README's path (`spendbot ask` with no --store: the default
+store of this work tree's knowledge folder; run `spendbot ingest` first). `--cold-only` prints
+only the cold figures, with the load average and user+system CPU seconds of each run:
+`python bench/query_encoder.py --store default --cold-only --encoders onnx` is the issue's
+"cold `spendbot ask` median of 5".
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ else:
     from bot import core
     from bot.config import Settings
     from ingest.embedding import _query_encoder, model_path
-    answerer = core.build_answerer(Settings.load(store=sys.argv[3]))
+    store = None if sys.argv[3] == "default" else sys.argv[3]
+    answerer = core.build_answerer(Settings.load(store=store))
     for q in golden:  # first pass loads the collection and word index; not timed
         answerer.ask(q)
     out["kind"] = _query_encoder(model_path()).kind  # the instance the answers used
@@ -89,14 +95,20 @@ def env_for(encoder: str) -> dict[str, str]:
                                                          os.environ.get("PYTHONPATH")]))}
 
 
-def cold_ask(store: str, encoder: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one fresh `spendbot ask` process."""
+def store_args(store: str) -> list[str]:
+    """`--store S`, or nothing for "default": the store `spendbot ask` finds by itself."""
+    return [] if store == "default" else ["--store", store]
+
+
+def cold_ask(store: str, encoder: str) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and user+system CPU seconds of one fresh `spendbot ask`."""
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", str(SCRIPT), "--store", store, "ask",
-                           QUESTION], capture_output=True, text=True, check=True,
+    done = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", str(SCRIPT), *store_args(store),
+                           "ask", QUESTION], capture_output=True, text=True, check=True,
                           env=env_for(encoder))
     seconds = time.perf_counter() - started
-    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
+    rss, user, system = done.stderr.strip().splitlines()[-1].split()
+    return seconds, int(rss) / 1024, float(user) + float(system)
 
 
 def child(kind: str, store: str, encoder: str) -> dict:
@@ -113,20 +125,47 @@ def build_store(target: Path) -> None:
     core.ingest(Settings(REPO / "knowledge", target))  # also exports the ONNX encoder
 
 
+def cold_only(store: str, encoders: list[str], runs: int) -> None:
+    """Cold asks only: each run's wall, CPU and load average, then the median per encoder."""
+    subprocess.run([str(SCRIPT), *store_args(store), "ask", QUESTION], capture_output=True,
+                   env=env_for(encoders[0]), check=True)  # page cache warm for all alike
+    cold: dict[str, list[tuple[float, float, float]]] = {e: [] for e in encoders}
+    for n in range(runs):
+        for encoder in encoders:
+            load = os.getloadavg()[0]
+            cold[encoder].append(cold_ask(store, encoder))
+            seconds, rss, cpu = cold[encoder][-1]
+            print(f"run {n + 1} [{encoder}]: {seconds:.2f} s wall, {cpu:.2f} s CPU, "
+                  f"{rss:.0f} MB; load average {load:.2f}")
+    for encoder in encoders:
+        seconds = [s for s, _, _ in cold[encoder]]
+        cpu = [c for _, _, c in cold[encoder]]
+        command = " ".join(["spendbot", *store_args(store), "ask"])
+        print(f"[{encoder}] cold `{command}` x{runs}: median "
+              f"{statistics.median(seconds):.2f} s wall (min {min(seconds):.2f}, max "
+              f"{max(seconds):.2f}), median {statistics.median(cpu):.2f} s CPU; load average "
+              f"now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", help="a store already holding the bundled corpus")
     parser.add_argument("--runs", type=int, default=5, help="cold asks per encoder")
     parser.add_argument("--repeats", type=int, default=3, help="warm children per encoder")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold asks")
+    parser.add_argument("--encoders", nargs="+", choices=list(ENCODERS), default=list(ENCODERS))
     args = parser.parse_args()
+    if args.cold_only:
+        cold_only(args.store or "default", args.encoders, args.runs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store
         if not store:
             store = str(Path(tmp) / "store")
             build_store(Path(store))
         print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        cold: dict[str, list[tuple[float, float]]] = {e: [] for e in ENCODERS}
-        subprocess.run([str(SCRIPT), "--store", store, "ask", QUESTION], capture_output=True,
+        cold: dict[str, list[tuple[float, float, float]]] = {e: [] for e in ENCODERS}
+        subprocess.run([str(SCRIPT), *store_args(store), "ask", QUESTION], capture_output=True,
                        env=env_for("onnx"), check=True)  # page cache warm for both alike
         for _ in range(args.runs):
             for encoder in ENCODERS:
@@ -139,8 +178,8 @@ def main() -> None:
                     warm[encoder][kind].append(child(kind, store, encoder))
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
         for encoder in ENCODERS:
-            seconds = [s for s, _ in cold[encoder]]
-            rss = [m for _, m in cold[encoder]]
+            seconds = [s for s, _, _ in cold[encoder]]
+            rss = [m for _, m, _ in cold[encoder]]
             embed, answer = warm[encoder]["embed"], warm[encoder]["answer"]
 
             def med(rows: list[dict], key: str) -> float:

@@ -7,11 +7,13 @@ done (bad question, unusable knowledge folder).
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.config import Settings, UserError
@@ -271,6 +273,35 @@ def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _collector_paused(command: Callable[[argparse.Namespace, Settings], int]
+                      ) -> Callable[[argparse.Namespace, Settings], int]:
+    """Run an answering command with the cyclic garbage collector paused until it has
+    answered (or `_settle_heap` is called sooner), then freeze what it loaded.
+
+    Loading an answerer (imports, the index, the query encoder, the state database) makes
+    ~150,000 objects that live until exit and almost no garbage. Re-scanning them, in
+    collections while loading and in each collection at interpreter exit, was ~0.7 s of a
+    cold `spendbot ask` (gc.callbacks and perf). Frozen, they are never scanned again; what
+    later answers allocate is collected as usual. A first ask that has to ingest runs paused
+    too: peak RSS 777 MB against 767 MB."""
+    @functools.wraps(command)
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        gc.disable()
+        try:
+            return command(args, settings)
+        finally:
+            _settle_heap()
+
+    return run
+
+
+def _settle_heap() -> None:
+    """Freeze every object allocated so far, then (re)start the cyclic garbage collector."""
+    gc.freeze()
+    gc.enable()
+
+
+@_collector_paused
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot import core
     from bot.answer import Status
@@ -291,6 +322,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             answer = answerer.ask(question)
             timed.append((answer, (time.perf_counter() - started) * 1000))
             print(render(answer), flush=True)
+            if not n:
+                _settle_heap()  # loaded: later questions' garbage is collected
         _log_questions(settings, timed)
         return 0
     started = time.perf_counter()
@@ -393,6 +426,7 @@ def _score(args: argparse.Namespace, cases: list, answerer, kind: str) -> bool:
     return bool(failed)
 
 
+@_collector_paused
 def _review(args: argparse.Namespace, settings: Settings) -> int:
     import json
 

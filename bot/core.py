@@ -7,13 +7,16 @@ the first question on an empty store ingests the bundled guidance before answeri
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.answer import MIN_RELEVANCE, Answerer
 from bot.config import Settings
 from bot.retrieval import GuidanceRetriever
 from ingest import store
 from ingest.embedding import MiniLMEmbeddings
-from ingest.pipeline import IngestReport, ProgressFactory, run_ingest
+
+if TYPE_CHECKING:  # the ingest pipeline (loaders, manifest...) loads only when ingesting
+    from ingest.pipeline import IngestReport, ProgressFactory
 
 
 def open_state(settings: Settings):
@@ -32,6 +35,8 @@ def ingest(settings: Settings, progress: ProgressFactory | None = None,
            embedder: MiniLMEmbeddings | None = None, gate: bool = False,
            include_withdrawn: bool = False) -> IngestReport:
     """Build the index; with `gate`, switch to it only if the folder's eval questions pass."""
+    from ingest.pipeline import run_ingest
+
     embedder = embedder or MiniLMEmbeddings()
     check = None
     if gate:
@@ -51,6 +56,8 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
     if target.active_collection() is None:
         where = settings.chroma_url or settings.store_dir
         notify(f"No index yet in {where}: ingesting {settings.knowledge_dir} first.")
+        from ingest.pipeline import run_ingest
+
         report = run_ingest(settings.knowledge_dir, target, embedder)
         notify(f"Ingested {report.summary()}.")
     retriever = GuidanceRetriever(store=target, embeddings=embedder, mode=retrieval)

@@ -6,6 +6,7 @@ Deliberately simple: "retiring", "retirement" and "retired" should meet at "reti
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -46,11 +47,13 @@ MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand milli
 one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy
 eighty ninety""".split())
 _WORD = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k)?|[a-z][a-z0-9'’-]*", re.I)
+_CONTRACTION = re.compile(r"['’](s|re|ve|ll|d|t)$", re.I)
 _SUFFIXES = ("ibility", "ability", "ational", "ations", "ation", "ments", "ment", "nesses",
              "ness", "ities", "ity", "ings", "ing", "ies", "ied", "ers", "er", "ors", "or", "ed",
              "es", "ly", "s")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the word index stems every word of the guidance
 def stem(word: str) -> str:
     word = word.lower().strip("'’-").removesuffix("'s").removesuffix("’s")
     if len(word) <= 3 or word[0].isdigit() or word[0] in "£$€":
@@ -71,9 +74,13 @@ def tokens(text: str) -> list[str]:
     """Words and figures; hyphenated words split ("back-office" meets "back office"), and a
     trailing possessive or contraction ("what's") dropped."""
     out = []
-    for match in _WORD.finditer(text):
-        word = re.sub(r"['’](s|re|ve|ll|d|t)$", "", match.group(0), flags=re.I)
-        out += [part for part in word.split("-") if part] if word[0].isalpha() else [word]
+    for word in _WORD.findall(text):
+        if "'" in word or "’" in word:
+            word = _CONTRACTION.sub("", word)
+        if "-" in word and word[0].isalpha():
+            out += [part for part in word.split("-") if part]
+        else:
+            out.append(word)
     return out
 
 

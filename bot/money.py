@@ -32,6 +32,8 @@ POUNDS_FIRST = re.compile(rf"£\s?(?P<n>{_NUMBER})\s*(?P<scale>{_SCALES})?", re.
 POUNDS_AFTER = re.compile(
     rf"\b(?P<n>{_NUMBER}|{_WORD_NUMBER})\s*(?P<scale>(?:hundred\s+)?{_SCALES})?\s*"
     r"(?:pounds|pounds sterling|gbp|quid)\b", re.I)
+# Every sum either pattern finds contains one of these: a quick test that most text fails.
+_MONEY_HINT = re.compile(r"£|pounds|gbp|quid", re.I)
 _FRACTION = re.compile(r"^(?:(?P<whole>.+?)\s+and\s+)?(?:(?:a|an|one)\s+)?"
                        r"(?P<frac>three quarters|half|quarter|third)"
                        r"(?:\s+of)?(?:\s+(?:a|an|one))?(?:\s+(?P<scale>thousand|million|"
@@ -88,6 +90,8 @@ def _scale(text: str | None) -> int:
 def amounts(text: str) -> list[Amount]:
     """Every sum of money in `text`, in the order written, each once."""
     found: list[Amount] = []
+    if not _MONEY_HINT.search(text):
+        return found
     for pattern in (POUNDS_FIRST, POUNDS_AFTER):
         for match in pattern.finditer(text):
             if any(a.start <= match.start() < a.end for a in found):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer
-from bot.review import Review
 from ingest.sentences import ITEM_MARK
+
+if TYPE_CHECKING:  # the review modules load only for `spendbot review`
+    from bot.review import Review
 
 
 def answer_body(answer: Answer, full: bool = False) -> str:

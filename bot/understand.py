@@ -24,9 +24,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
-
 from bot.lexical import STOPWORDS, tokens
 
 LEXICON_NAME = "lexicon.toml"
@@ -139,6 +136,10 @@ class Speller:
 
 
 def _closest(word: str, choices: list[str], counts, reach: int) -> str | None:
+    # Imported here: only a word that is neither the guidance's nor English gets this far.
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
     found = process.extract(word, choices, scorer=DamerauLevenshtein.distance,
                             score_cutoff=reach, limit=5)
     if not found:
