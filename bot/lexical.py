@@ -1,7 +1,8 @@
-"""Word-level matching: content terms with a light stemmer, for choosing which sentences to quote.
+"""Word-level matching: stemmed content terms, for finding chunks and choosing what to quote.
 
-Deliberately simple: "retiring", "retirement" and "retired" should meet at "retir", and
-"the", "what", "does" should not count as evidence that a sentence answers a question.
+"retiring", "retirement" and "retired" should meet at "retir", and "the", "what", "does"
+should not count as evidence that a sentence answers a question. Stems are PyStemmer's
+(Snowball's English stemmer, in C); BM25 is bm25s's.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import sys
 
 import numpy as np
+import Stemmer
 
 from bot.money import money_terms
 from ingest.records import ChunkMeta
@@ -42,25 +44,22 @@ one two three four five six seven eight nine ten twenty thirty forty fifty sixty
 eighty ninety""".split())
 _WORD = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k)?|[a-z][a-z0-9'’-]*", re.I)
 K1, B = 1.2, 0.75  # BM25's usual term-frequency saturation and length normalisation
-_SUFFIXES = ("ibility", "ability", "ational", "ations", "ation", "ments", "ment", "nesses",
-             "ness", "ities", "ity", "ings", "ing", "ies", "ied", "ers", "er", "ors", "or", "ed",
-             "es", "ly", "s")
+_POSSESSIVE = re.compile(r"['’](s|re|ve|ll|d|t)$", re.I)
+_SNOWBALL = Stemmer.Stemmer("english")
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 
 
 def stem(word: str) -> str:
-    word = word.lower().strip("'’-").removesuffix("'s").removesuffix("’s")
-    if len(word) <= 3 or word[0].isdigit() or word[0] in "£$€":
+    """A word's stem by the Snowball English stemmer ("retiring", "retirement" and "retired"
+    all give "retir"); figures and sums of money are kept as written, and an acronym's plural
+    is the acronym ("CDOs" is "cdo", where Snowball would keep "cdos")."""
+    word = word.strip("'’-").removesuffix("'s").removesuffix("’s")
+    if _PLURAL_ACRONYM.fullmatch(word):
+        return word[:-1].lower()
+    word = word.lower()
+    if not word or word[0].isdigit() or word[0] in "£$€":
         return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            root = word[: -len(suffix)]
-            if suffix in ("ibility", "ability"):
-                root += suffix[0] + "bl"  # accessibility -> accessibl(e)
-            elif suffix in ("ies", "ied"):
-                root += "y"
-            word = root
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word  # retire = retir(ing)
+    return _SNOWBALL.stemWord(word)
 
 
 def tokens(text: str) -> list[str]:
@@ -68,7 +67,7 @@ def tokens(text: str) -> list[str]:
     trailing possessive or contraction ("what's") dropped."""
     out = []
     for match in _WORD.finditer(text):
-        word = re.sub(r"['’](s|re|ve|ll|d|t)$", "", match.group(0), flags=re.I)
+        word = _POSSESSIVE.sub("", match.group(0))
         out += [part for part in word.split("-") if part] if word[0].isalpha() else [word]
     return out
 
