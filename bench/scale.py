@@ -6,11 +6,20 @@ vocabulary and the competition for retrieval are realistic, every chunk text is 
 every chunk is really embedded), and the real documents stay in the corpus to be found.
 R@3 counts a synthetic copy of the expected document as a hit (it holds the same
 sentences). Prints figures; asserts nothing.
-Run: `python bench/scale.py [1 10 100]` (100x takes about 5 minutes).
+
+Memory is the answering process's own: a fresh `spendbot ask -` answers every golden
+question and reports, as it exits, its peak resident set (VmHWM) and its proportional set
+(PSS: shared library pages divided among the processes sharing them). `lexical MB` is what
+building the word index allocates (tracemalloc), the part of that which grows with the corpus.
+Run: `python bench/scale.py [--keep DIR] [1 10 100]` (100x takes about 20 minutes on two
+cores, most of it embedding sentences). `--keep DIR` leaves each corpus and its store in
+DIR/<factor>x, so `python bench/scale.py --memory DIR/100x/store` can measure again later.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import re
 import shutil
@@ -18,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,12 +36,26 @@ sys.path.insert(0, str(REPO))
 from bot import core  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.evaluate import load_cases, metrics, run_cases  # noqa: E402
+from bot.lexical import LexicalIndex, searchable  # noqa: E402
 from ingest.embedding import MiniLMEmbeddings  # noqa: E402
 from ingest.loaders import load_document  # noqa: E402
 from ingest.manifest import load_manifest  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
-SCRIPT = Path(sys.executable).with_name("spendbot")
+# Runs `spendbot` in this interpreter and, as it exits, reports its own memory on stderr.
+MEASURED = """
+import atexit, sys
+def report():
+    fields = {}
+    for name in ("/proc/self/status", "/proc/self/smaps_rollup"):
+        for line in open(name):
+            key, _, value = line.partition(":")
+            fields[key] = value.split()[0] if value.split() else ""
+    sys.stderr.write(f"MEMORY {fields['VmHWM']} {fields['Pss']}\\n")
+atexit.register(report)
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def synthetic_copy(doc, copy: int, rng: random.Random) -> str:
@@ -70,25 +94,51 @@ def size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def peak_answering_memory(store: Path, questions: list[str]) -> tuple[float, float]:
-    """(seconds, peak MB) of one `spendbot ask -` process answering every question."""
-    started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", str(SCRIPT), "--store", str(store),
-                           "ask", "--format", "json", "-"], input="\n".join(questions),
-                          capture_output=True, text=True, check=True)
-    return time.perf_counter() - started, int(done.stderr.strip().splitlines()[-1]) / 1024
+def answering_memory(store: Path, questions: list[str]) -> tuple[float, float]:
+    """(peak RSS MB, PSS MB at exit) of one `spendbot ask -` process answering every question."""
+    done = subprocess.run([sys.executable, "-c", MEASURED, "--store", str(store), "ask",
+                           "--format", "json", "-"], input="\n".join(questions),
+                          capture_output=True, text=True, check=True, cwd=REPO)
+    line = [x for x in done.stderr.splitlines() if x.startswith("MEMORY ")][-1]
+    peak_kb, pss_kb = line.split()[1:]
+    return int(peak_kb) / 1024, int(pss_kb) / 1024
 
 
-def main(factors: list[int]) -> None:
+def lexical_memory(answerer) -> float:
+    """MB that building the word index over the loaded collection allocates and keeps."""
+    loaded = answerer.retriever.snapshot()
+    glossary = json.loads(loaded.info.get("glossary") or "{}")
+    texts = [searchable(t, m) for t, m in zip(loaded.texts, loaded.metas, strict=True)]
+    ids = list(loaded.ids)
+    tracemalloc.start()
+    index = LexicalIndex(ids, texts, glossary)
+    kept = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del index
+    return kept / 1e6
+
+
+def memory_only(store: Path) -> None:
+    questions = [c.question for c in load_cases(REPO / "knowledge" / "eval" / "golden.yaml")]
+    for _ in range(3):
+        peak, pss = answering_memory(store, questions)
+        print(f"peak RSS {peak:.0f} MB, PSS at exit {pss:.0f} MB", flush=True)
+
+
+def main(factors: list[int], keep: Path | None) -> None:
     embedder = MiniLMEmbeddings()
     embedder.embed_query("warm up")
     embedder.embed_documents(["warm up"])  # load both encoders before any timing
     cases = load_cases(REPO / "knowledge" / "eval" / "golden.yaml")
     print(f"{'corpus':>7} {'docs':>5} {'chunks':>7} {'ingest s':>9} {'chunks/s':>9} "
-          f"{'index MB':>9} {'median ms':>10} {'p95 ms':>7} {'R@3':>5} {'peak MB':>8}")
+          f"{'index MB':>9} {'median ms':>10} {'p95 ms':>7} {'R@3':>5} {'lexical MB':>11} "
+          f"{'peak MB':>8} {'PSS MB':>7}")
     for factor in factors:
         with tempfile.TemporaryDirectory() as tmp:
-            knowledge, store = Path(tmp) / "knowledge", Path(tmp) / "store"
+            where = Path(tmp) if keep is None else keep / f"{factor}x"
+            if keep is not None and where.exists():
+                shutil.rmtree(where)
+            knowledge, store = where / "knowledge", where / "store"
             build_corpus(knowledge, factor)
             settings = Settings(knowledge, store)
             started = time.perf_counter()
@@ -103,12 +153,22 @@ def main(factors: list[int]) -> None:
                 result.ranked_docs = [re.sub(r"^synthetic-\d+-", "", doc)
                                       for doc in result.ranked_docs]
             recall = metrics(results)["recall_at_3"]
-            _, peak = peak_answering_memory(store, [c.question for c in cases])
+            lexical = lexical_memory(answerer)
+            peak, pss = answering_memory(store, [c.question for c in cases])
             print(f"{factor:>6}x {report.documents:>5} {report.chunks:>7} {ingest_seconds:>9.1f} "
                   f"{report.chunks / ingest_seconds:>9.0f} {size_mb(store):>9.1f} "
                   f"{scores['latency_median_ms']:>10.1f} {scores['latency_p95_ms']:>7.1f} "
-                  f"{recall:>5.2f} {peak:>8.0f}", flush=True)
+                  f"{recall:>5.2f} {lexical:>11.1f} {peak:>8.0f} {pss:>7.0f}", flush=True)
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or [1, 10, 100])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("factors", nargs="*", type=int, default=[1, 10, 100])
+    parser.add_argument("--keep", type=Path, help="leave each corpus and store in DIR/<n>x")
+    parser.add_argument("--memory", type=Path, metavar="STORE",
+                        help="only measure the answering process over an existing store")
+    args = parser.parse_args()
+    if args.memory:
+        memory_only(args.memory)
+    else:
+        main(args.factors, args.keep)

@@ -1,14 +1,20 @@
-"""Word-level matching: content terms with a light stemmer, for choosing which sentences to quote.
+"""Word-level matching: stemmed content terms, for finding chunks and choosing what to quote.
 
-Deliberately simple: "retiring", "retirement" and "retired" should meet at "retir", and
-"the", "what", "does" should not count as evidence that a sentence answers a question.
+"retiring", "retirement" and "retired" should meet at "retir", and "the", "what", "does"
+should not count as evidence that a sentence answers a question. Stems are PyStemmer's
+(Snowball's English stemmer, in C); BM25 is bm25s's.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
+import sys
+
+import numpy as np
+import Stemmer
 
 from bot.money import money_terms
 from ingest.records import ChunkMeta
@@ -47,27 +53,24 @@ MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand milli
 one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy
 eighty ninety""".split())
 _WORD = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k)?|[a-z][a-z0-9'’-]*", re.I)
+K1, B = 1.2, 0.75  # BM25's usual term-frequency saturation and length normalisation
 _CONTRACTION = re.compile(r"['’](s|re|ve|ll|d|t)$", re.I)
-_SUFFIXES = ("ibility", "ability", "ational", "ations", "ation", "ments", "ment", "nesses",
-             "ness", "ities", "ity", "ings", "ing", "ies", "ied", "ers", "er", "ors", "or", "ed",
-             "es", "ly", "s")
+_SNOWBALL = Stemmer.Stemmer("english")
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the word index stems every word of the guidance
 def stem(word: str) -> str:
-    word = word.lower().strip("'’-").removesuffix("'s").removesuffix("’s")
-    if len(word) <= 3 or word[0].isdigit() or word[0] in "£$€":
+    """A word's stem by the Snowball English stemmer ("retiring", "retirement" and "retired"
+    all give "retir"); figures and sums of money are kept as written, and an acronym's plural
+    is the acronym ("CDOs" is "cdo", where Snowball would keep "cdos")."""
+    word = word.strip("'’-").removesuffix("'s").removesuffix("’s")
+    if _PLURAL_ACRONYM.fullmatch(word):
+        return word[:-1].lower()
+    word = word.lower()
+    if not word or word[0].isdigit() or word[0] in "£$€":
         return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            root = word[: -len(suffix)]
-            if suffix in ("ibility", "ability"):
-                root += suffix[0] + "bl"  # accessibility -> accessibl(e)
-            elif suffix in ("ies", "ied"):
-                root += "y"
-            word = root
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word  # retire = retir(ing)
+    return _SNOWBALL.stemWord(word)
 
 
 def tokens(text: str) -> list[str]:
@@ -103,37 +106,93 @@ def searchable(text: str, meta: ChunkMeta) -> str:
     return f"{meta.title} {meta.date_label} {meta.section} {text}"
 
 
+def _bm25s():
+    """bm25s, imported without SciPy.
+
+    bm25s tries `import scipy.sparse` as it loads, only to offer a SciPy matrix builder that
+    its default NumPy builder makes unnecessary; that import alone cost 90 to 270 ms of every
+    cold `spendbot ask` (measured with `python -X importtime`), which imports no SciPy
+    otherwise. So SciPy is hidden while bm25s loads, unless something already imported it.
+    bm25s also sets its logger to DEBUG, which printed "Building index from tokens" under
+    every answer: NOTSET hands it back to the application's logging level.
+    """
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    hidden = "scipy" not in sys.modules
+    if hidden:
+        sys.modules["scipy"] = None  # type: ignore[assignment]  # import fails at once
+    try:
+        import bm25s
+    finally:
+        if hidden:
+            del sys.modules["scipy"]
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
 class LexicalIndex:
     """Word statistics over every chunk of one collection: BM25 search and term weights.
 
     Dense vectors find paraphrases; exact terms ("SCS 2", "Greening Government ICT") are
     found more reliably by words. Built once per collection and cached by the retriever.
+
+    BM25 is bm25s's (Lucene's variant, as before), over this module's terms. An acronym from
+    the glossary is one term with its spelling: a chunk holding every word of "system
+    integrator" also holds the term "si", so BM25 finds it for "SI". Which chunk holds which
+    term is kept as NumPy arrays, the transpose of bm25s's score matrix, not as a dict per
+    chunk. Term weights for quoting still count an acronym's chunks as written.
     """
 
     def __init__(self, ids: list[str], texts: list[str], glossary: dict[str, str]) -> None:
         self.ids = ids
-        self.glossary = {stem(k): term_set(v) for k, v in glossary.items()}
-        self.doc_terms: list[dict[str, int]] = []
-        self.df: dict[str, int] = {}
-        for text in texts:
-            counts: dict[str, int] = {}
-            for term in terms(text):
-                counts[term] = counts.get(term, 0) + 1
-            self.doc_terms.append(counts)
-            for term in counts:
-                self.df[term] = self.df.get(term, 0) + 1
         self.by_id = {id_: i for i, id_ in enumerate(ids)}
-        self.lengths = [sum(c.values()) for c in self.doc_terms]
-        self.avg_length = sum(self.lengths) / len(self.lengths) if self.lengths else 1.0
+        self.glossary = {stem(k): term_set(v) for k, v in glossary.items()}
+        spelled = [(acronym, words) for acronym, words in self.glossary.items() if words]
+        docs = []
+        self._spelled_only: dict[str, int] = {}  # acronym -> chunks holding only its words
+        for text in texts:
+            doc = terms(text)
+            present = set(doc)
+            for acronym, words in spelled:
+                if words <= present and acronym not in present:
+                    doc.append(acronym)
+                    self._spelled_only[acronym] = self._spelled_only.get(acronym, 0) + 1
+            docs.append(doc)
         self.n = max(1, len(ids))
+        self._bm25 = None
+        self.vocab: dict[str, int] = {}
+        self._names: list[str] = []
+        self._df = np.zeros(0, dtype=np.int64)
+        self._chunk_terms = np.zeros(0, dtype=np.int32)
+        self._chunk_start = np.zeros(len(ids) + 1, dtype=np.int64)
+        if any(docs):
+            self._bm25 = _bm25s().BM25(method="lucene", k1=K1, b=B, csc_backend="numpy")
+            self._bm25.index(docs, create_empty_token=False, show_progress=False)
+            self.vocab = self._bm25.vocab_dict
+            self._names = sorted(self.vocab, key=self.vocab.__getitem__)
+            indptr, chunks = self._bm25.scores["indptr"], self._bm25.scores["indices"]
+            self._df = np.diff(indptr)
+            # chunk -> its term ids: bm25s's term -> chunks matrix, transposed
+            term_of = np.repeat(np.arange(len(self._names), dtype=np.int32), self._df)
+            self._chunk_terms = term_of[np.argsort(chunks, kind="stable")]
+            np.cumsum(np.bincount(chunks, minlength=len(ids)), out=self._chunk_start[1:])
         self._weights: dict[tuple[str, frozenset[str]], float] = {}
-        self.postings: dict[str, list[int]] = {}  # term -> the chunks that contain it
-        for i, counts in enumerate(self.doc_terms):
-            for term in counts:
-                self.postings.setdefault(term, []).append(i)
+
+    def df(self, term: str) -> int:
+        """How many chunks hold `term` as written (an acronym's weight takes its spellings'
+        rarity separately, in `weight`)."""
+        index = self.vocab.get(term)
+        return 0 if index is None else int(self._df[index]) - self._spelled_only.get(term, 0)
+
+    def chunk_terms(self, i: int) -> set[str]:
+        """The terms chunk `i` holds (a glossary acronym where all its words are there)."""
+        names = self._names
+        return {names[t] for t in
+                self._chunk_terms[self._chunk_start[i]:self._chunk_start[i + 1]].tolist()}
 
     def idf(self, term: str) -> float:
-        return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+        df = self.df(term)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def query_terms(self, text: str) -> list[tuple[str, frozenset[str]]]:
         """Each distinct query term with the alternatives that also count as a match."""
@@ -167,7 +226,7 @@ class LexicalIndex:
 
     def known(self, word: str) -> bool:
         term = stem(word)
-        return (word.lower() in STOPWORDS or word.lower() in MONEY_WORDS or term in self.df
+        return (word.lower() in STOPWORDS or word.lower() in MONEY_WORDS or term in self.vocab
                 or term in self.glossary)
 
     def unknown(self, text: str) -> list[str]:
@@ -280,26 +339,13 @@ class LexicalIndex:
 
     def chunk_coverage(self, query, chunk_id: str) -> float:
         index = self.by_id.get(chunk_id)
-        return 0.0 if index is None else self.coverage(query, self.doc_terms[index])
+        return 0.0 if index is None else self.coverage(query, self.chunk_terms(index))
 
-    def bm25(self, query, k: int = 10, k1: float = 1.2, b: float = 0.75) -> list[tuple[str, float]]:
-        """Top chunks by BM25, touching only the chunks that hold a query term."""
-        scores: dict[int, float] = {}
-        for term, alts in query:
-            weight = self.weight(term, alts)
-            freq_by_chunk: dict[int, int] = {}
-            for alt in alts:
-                parts = alt.split("|")
-                if len(parts) == 1:
-                    for i in self.postings.get(alt, ()):
-                        freq_by_chunk[i] = max(freq_by_chunk.get(i, 0), self.doc_terms[i][alt])
-                else:  # a spelled-out acronym counts once where all its words appear
-                    lists = [set(self.postings.get(part, ())) for part in parts]
-                    for i in set.intersection(*lists) if lists else ():
-                        freq_by_chunk.setdefault(i, 1)
-            for i, freq in freq_by_chunk.items():
-                norm = freq * (k1 + 1) / (freq + k1 * (1 - b + b * self.lengths[i]
-                                                       / self.avg_length))
-                scores[i] = scores.get(i, 0.0) + weight * norm
-        best = sorted(scores.items(), key=lambda pair: -pair[1])[:k]
-        return [(self.ids[i], score) for i, score in best]
+    def bm25(self, query, k: int = 10) -> list[tuple[str, float]]:
+        """Top chunks by BM25 (those holding at least one query term), best first."""
+        wanted = [term for term, _ in query if term in self.vocab]
+        if self._bm25 is None or not wanted:
+            return []
+        scores = self._bm25.get_scores(wanted)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [(self.ids[i], float(scores[i])) for i in best.tolist() if scores[i] > 0]
