@@ -11,7 +11,7 @@ Memory is the answering process's own: a fresh `spendbot ask -` answers every go
 question and reports, as it exits, its peak resident set (VmHWM) and its proportional set
 (PSS: shared library pages divided among the processes sharing them). `lexical MB` is what
 building the word index allocates (tracemalloc), the part of that which grows with the corpus.
-Run: `python bench/scale.py [--keep DIR] [1 10 100]` (100x takes about 20 minutes on two
+Run: `python bench/scale.py [--keep DIR] [1 10 100]` (100x took 52 minutes on two busy
 cores, most of it embedding sentences). `--keep DIR` leaves each corpus and its store in
 DIR/<factor>x, so `python bench/scale.py --memory DIR/100x/store` can measure again later.
 """

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import MIN_RELEVANCE, Answerer
 from bot.config import Settings
-from bot.retrieval import GuidanceRetriever
+from bot.retrieval import GuidanceRetriever, limit_malloc_arenas
 from ingest import store
 from ingest.embedding import MiniLMEmbeddings
 
@@ -51,6 +51,7 @@ def build_answerer(settings: Settings, notify: Callable[[str], None] = lambda _:
                    embedder: MiniLMEmbeddings | None = None, retrieval: str = "hybrid",
                    min_relevance: float | None = None, answerer: str = "auto"):
     """An answerer over the store, ingesting the knowledge folder first if there is no index."""
+    limit_malloc_arenas()
     target = open_store(settings)
     embedder = embedder or MiniLMEmbeddings()
     if target.active_collection() is None:

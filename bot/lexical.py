@@ -141,6 +141,13 @@ class LexicalIndex:
     integrator" also holds the term "si", so BM25 finds it for "SI". Which chunk holds which
     term is kept as NumPy arrays, the transpose of bm25s's score matrix, not as a dict per
     chunk. Term weights for quoting still count an acronym's chunks as written.
+
+    Measured against the hand-written BM25 and stemmer this replaced (bench/scale.py and
+    `spendbot eval` on golden, chat and chat-more): the index keeps 8.6 MB at the 100x
+    corpus (10,832 chunks), not 49 MB; it builds in about 100 ms at the bundled corpus, not
+    136 ms, which pays for importing bm25s (about 40 ms); evidence hit, recall@3, answered,
+    refusal and verdict scores are unchanged, and one chat-more question's document, in a
+    near tie (relevance 0.4864 against 0.4873), fell from first to second.
     """
 
     def __init__(self, ids: list[str], texts: list[str], glossary: dict[str, str]) -> None:
