@@ -140,7 +140,7 @@ def cold_only(store: str, encoders: list[str], runs: int) -> None:
     for encoder in encoders:
         seconds = [s for s, _, _ in cold[encoder]]
         cpu = [c for _, _, c in cold[encoder]]
-        command = " ".join(["spendbot", *store_args(store), "ask"])
+        command = " ".join([SCRIPT.name, *store_args(store), "ask"])  # as run: SCRIPT
         print(f"[{encoder}] cold `{command}` x{runs}: median "
               f"{statistics.median(seconds):.2f} s wall (min {min(seconds):.2f}, max "
               f"{max(seconds):.2f}), median {statistics.median(cpu):.2f} s CPU; load average "

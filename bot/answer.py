@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from bot.lexical import LexicalIndex, searchable, term_set, terms
+from bot.lexical import LexicalIndex, numbering, searchable, term_set, terms
 from bot.privacy import redact, without_placeholders
 from bot.privacy import warning as privacy_warning
 from bot.quotes import MISSING_PART, Citation, distinct, quote_passage, verify_quotes
@@ -278,7 +278,8 @@ class Answerer:
                    if w.lower() not in explained]
         corpus = _corpus_text(work.snapshot)
         missing += lexical.unknown_names(work.asked, corpus)
-        missing += lexical.unknown_members(work.understood.text, corpus)
+        missing += lexical.unknown_members(work.understood.text,
+                                           _numbering_for(work.snapshot.name, corpus))
         if missing:  # "is VAT included in the £100k?": the rules cannot say either
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         if work.verdict is not None and work.verdict.outcomes:
@@ -418,6 +419,11 @@ def _corpus_for(name: str, texts: tuple[str, ...]) -> str:
     # bench/scale.py, and that moment set the answering process's peak memory.
     folded = (" ".join(text.lower().split()) for text in texts)
     return " ".join(text for text in folded if text)
+
+
+@functools.lru_cache(maxsize=4)
+def _numbering_for(name: str, corpus: str) -> dict[str, frozenset[str]]:
+    return numbering(corpus)
 
 
 def _corpus_text(snapshot: IndexSnapshot) -> str:

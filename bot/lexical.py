@@ -130,6 +130,16 @@ def _bm25s():
     return bm25s
 
 
+def numbering(corpus: str) -> dict[str, frozenset[str]]:
+    """Each word the guidance follows with a number, and the numbers it gives it ("version":
+    {"6"}, "scs": {"1", "2"}), from `corpus`, its text in lower case. Read once per index:
+    a pass over the whole text for each numbered word of each question would grow with it."""
+    found: dict[str, set[str]] = {}
+    for match in re.finditer(r"\b([a-z][a-z-]+) ?(\d{1,2}(?:\.\d)?)\b", corpus):
+        found.setdefault(match.group(1), set()).add(match.group(2))
+    return {word: frozenset(numbers) for word, numbers in found.items()}
+
+
 class LexicalIndex:
     """Word statistics over every chunk of one collection: BM25 search and term weights.
 
@@ -306,18 +316,15 @@ class LexicalIndex:
                 names.append(" ".join(words))
         return names
 
-    def unknown_members(self, text: str, corpus: str) -> list[str]:
+    def unknown_members(self, text: str, numbering: dict[str, frozenset[str]]) -> list[str]:
         """A numbered thing the guidance numbers differently: it writes "version 6" and
         "SCS 1" and "SCS 2", so "version 7" and "SCS 3" are things it does not cover.
-        `corpus` is the guidance's text in lower case, spaces folded."""
+        `numbering` is the guidance's own, from `numbering()`."""
         found = []
         for match in SERIES.finditer(text):
             word, number = match.group(1), match.group(2)
-            if word.lower() in STOPWORDS:
-                continue
-            series = re.findall(rf"\b{re.escape(word.lower())} ?(\d{{1,2}}(?:\.\d)?)\b",
-                                corpus)
-            if series and number not in series:
+            series = numbering.get(word.lower())
+            if word.lower() not in STOPWORDS and series and number not in series:
                 found.append(f"{word} {number}")
         return found
 

@@ -93,6 +93,13 @@ def test_a_thing_the_guidance_never_names_is_declined_by_name(answerer) -> None:
     assert "never mentions “quango”" in answer.text
 
 
+def test_a_number_the_guidance_does_not_give_a_thing_is_declined(answerer) -> None:
+    """The guidance has version 6 of the spend control and SCS 1 and 2, nothing else."""
+    answer = answerer.ask("when's v7 of the digital and technology spend control coming out?")
+    assert not answer.answered and "never mentions “version 7”" in answer.text
+    assert answerer.ask("What grade is SCS 2?").answered
+
+
 def test_chat_words_and_corrected_typos_are_not_pointed_out(answerer) -> None:
     answer = answerer.ask("pls what does a cheif technology officer actualy do?")
     assert answer.answered and answer.unknown_terms == []
