@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.config import Settings, UserError
 from bot.evaluate import THRESHOLDS
 
-HELD_OUT = "heldout"  # the part of the question sets nothing is tuned on
+HELD_OUT = "heldout"  # sets named heldout* are the parts nothing is tuned on
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -390,7 +390,7 @@ def _score(args: argparse.Namespace, cases: list, answerer, kind: str) -> bool:
     failed = [f"{part}: {line}" for part, group in by_part.items()
               for line in evaluate.failed_thresholds(evaluate.metrics(group), minimums)]
     # Calibration looks only at the parts that may be tuned on, never the held-out one.
-    sweep = evaluate.calibrate([r for r in results if r.case.part != HELD_OUT]) \
+    sweep = evaluate.calibrate([r for r in results if not r.case.part.startswith(HELD_OUT)]) \
         if args.calibrate else []
     if args.format == "json":
         print(json.dumps({
@@ -412,7 +412,7 @@ def _score(args: argparse.Namespace, cases: list, answerer, kind: str) -> bool:
         print(f"{len(cases)} questions, {args.retrieval} retrieval, refusal threshold "
               f"{answerer.min_relevance}")
         for part, group in by_part.items():
-            label = " (held out: never tuned on)" if part == HELD_OUT else ""
+            label = " (held out: never tuned on)" if part.startswith(HELD_OUT) else ""
             print(f"\n== {part}{label}: {len(group)} questions\n")
             print(evaluate.table(group, every_question=args.all))
         if sweep:

@@ -115,7 +115,13 @@ FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verd
     # Tuned on after it was written blind: before tuning 0.85, 0.93, 0.95, 0.93, 0.80, 105
     # words; measured 0.98, 0.95, 1.00, 1.00, 1.00, 107 words.
     "chat-4": (0.90, 0.90, 0.95, 0.95, 1.0, 120),
+    # Written blind (2026-11-23, session 3), tuned on afterwards. Before tuning: 0.77, 0.95,
+    # 0.93, 0.93, 0.89, 101 words.
+    "chat-5": (0.75, 0.92, 0.92, 0.92, 0.88, 120),
     "heldout": (0.70, 0.90, 0.95, 0.25, 0.75, 125),
+    # A second held-out part, written blind on 2026-11-23 (session 3), never tuned on:
+    # measured 0.75, 0.96, 0.90, 0.75, 0.80, 100 words when it was added.
+    "heldout-2": (0.70, 0.90, 0.85, 0.70, 0.75, 125),
 }
 
 
@@ -125,7 +131,7 @@ def test_the_question_sets_are_big_and_mostly_chat_style() -> None:
     cases = load_sets([EVAL])
     chat = [c for c in cases if c.part != "golden"]
     assert len(cases) >= 200 and len(chat) >= len(cases) / 2
-    assert sum(c.part == "heldout" for c in cases) >= 50
+    assert sum(c.part.startswith("heldout") for c in cases) >= 100
     kinds = {c.kind for c in chat}
     assert {"scenario", "typo", "abbreviation", "contrast", "two-part", "decline"} <= kinds
 

@@ -48,7 +48,11 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 # added: its floors guard against getting worse, and the gap to the targets is reported in
 # the issue note rather than closed by tuning on it.
 FLOORS = {"proposals.yaml": (0.95, 0.95, 0), "proposals_dev2.yaml": (0.98, 0.95, 0),
-          "proposals_heldout.yaml": (0.85, 0.85, 2)}
+          "proposals_heldout.yaml": (0.85, 0.85, 2),
+          # Third dev set, blind, TUNED ON: 0.911 / 21 of 25 / 2 false red lines when added.
+          "proposals_dev3.yaml": (0.90, 0.84, 2),
+          # Second held-out set, blind, never tuned on: 0.881 / 18 of 20 / 0 when added.
+          "proposals_heldout2.yaml": (0.86, 0.85, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
