@@ -357,7 +357,9 @@ class Answerer:
             if best is None or best.relevance < self.min_relevance - PART_MARGIN:
                 continue
             section = work.snapshot.whole_section(best)
-            citation = quote_passage(section, query, lexical)
+            avoid = [(term, alts) for m, q in enumerate(subjects) if m != n
+                     for term, alts in q if term not in {t for t, _ in own}]
+            citation = quote_passage(section, query, lexical, avoid)
             if citation is None:
                 continue
             same = next((c for c in citations if (c.doc_id, c.section)

@@ -286,9 +286,10 @@ class LexicalIndex:
         before it and one modifier, and it does not end like an adjective, verb or adverb
         ("the biggest", "basically" are not things)."""
         things = []
-        words = [w.lower() for w in tokens(text)]
+        typed = tokens(text)
+        words = [w.lower() for w in typed]
         for i, word in enumerate(words):
-            if (self.known(word) or not word.isalpha() or len(word) < 4
+            if (self.known(word) or self.known(typed[i]) or not word.isalpha() or len(word) < 4
                     or word.endswith(NOT_NOUN_ENDINGS) or word in NOT_NOUNS):
                 continue
             before = words[max(0, i - 2):i]

@@ -34,6 +34,7 @@ MISSING_PART = 0.2  # share of the question's weight a further source must add t
 HEADING_ONLY = 0.5
 LEAD_BONUS = 0.08  # the sentence found by meaning: a tie-breaker over its word score
 LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
+AVOIDED = 0.5  # a contrast side's sentence that also names the other side
 SOURCE_LINE = re.compile(r"^Sources?:\s")
 
 
@@ -55,10 +56,16 @@ class Citation:
     is_item: list[bool] = field(default_factory=list)  # which quotes are list items
 
 
-def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | None:
+def quote_passage(passage: Passage, query, lexical: LexicalIndex,
+                  avoid=()) -> Citation | None:
     """Choose what to quote from one passage: the sentence that answers (the passage's lead
     sentence, found by sentence search, unless word matching finds a clearly better one),
-    or the whole list it is in."""
+    or the whole list it is in.
+
+    `avoid` holds the other sides' subjects when this quote answers one side of a contrast:
+    a sentence naming both ("the new roles of the CDO and CTO") says less about this side
+    than one naming it alone ("CDOs will concentrate on..."), so it scores half.
+    """
     text = passage.text
     parts = units(text)
     meta = passage.meta
@@ -79,10 +86,12 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex) -> Citation | 
         bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
         if passage.lead and unit.start <= passage.lead.start < unit.end:
             bonus += LEAD_BONUS  # the sentence meaning-search found
+        shared = AVOIDED if avoid and unit.list_id is None and lexical.coverage(avoid, own) \
+            else 1.0
         if lexical.coverage(query, own) or unit.list_id is not None:
             # A list is what its section says, so it answers the question its heading
             # asks ("What are the red lines?" under "The four spend control red lines").
-            return lexical.coverage(query, own | heading) + bonus
+            return shared * lexical.coverage(query, own | heading) + bonus
         # Matching only through the section heading earns part credit: enough to go with
         # a better quote, never enough to beat a unit that matches by its own words.
         under_heading = lexical.coverage(query, heading)

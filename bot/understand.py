@@ -49,6 +49,7 @@ class Lexicon:
     abbreviations: dict[str, str]
     synonyms: dict[str, str]
     chat: frozenset[str]
+    chat_phrases: tuple[str, ...] = ()  # "in one line", "tl;dr": how to answer, not what
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Lexicon:
@@ -56,8 +57,17 @@ class Lexicon:
         if not path.is_file():
             return cls({}, {}, frozenset())
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        chat = data.get("chat", {})
         return cls(dict(data.get("abbreviations", {})), dict(data.get("synonyms", {})),
-                   frozenset(w.lower() for w in data.get("chat", {}).get("words", ())))
+                   frozenset(w.lower() for w in chat.get("words", ())),
+                   tuple(sorted(chat.get("phrases", ()), key=len, reverse=True)))
+
+    def without_chat_phrases(self, text: str) -> str:
+        """The question without phrases about the answer's form ("in one line", "tl;dr"),
+        which otherwise find passages about lines and queues."""
+        for phrase in self.chat_phrases:
+            text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)[,:]?", " ", text, flags=re.I)
+        return " ".join(text.split())
 
     @functools.cached_property
     def _synonym_pattern(self) -> re.Pattern[str] | None:
@@ -193,6 +203,7 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
             return fixed
         return word
 
+    question = lexicon.without_chat_phrases(question)
     for match in VERSION.finditer(question):
         corrections.append((match.group(0), f"version {match.group(1)}"))
     question = VERSION.sub(r"version \1", question)
