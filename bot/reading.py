@@ -49,6 +49,7 @@ BULLET = re.compile(r"^\s*([-*•]|\d+[.)])\s+")
 MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 WORD = re.compile(r"[\w'’-]+")
+PHRASE_BREAK = re.compile(r"with\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,12 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
     """Whether the phrase at `start` is put off: "will happen after go-live", "later"."""
     end = start + 1 if end is None else end
     lo, hi = clause(text, start, end)
+    while lo > 0 and PHRASE_BREAK.match(text, lo - 1):
+        # "to be decided in phase 2 with the departmental security team": a phrase that
+        # starts with "with" has no verb of its own, so the deferral before it governs it.
+        lo, _ = clause(text, lo - 1, lo)
+    if re.fullmatch(r"\W*", _phrases("deferral", "alone").sub("", text)):
+        return True  # the whole passage: "To follow."
     if mentions("deferral.phrases", text[lo:hi]) or mentions("deferral.hedges", text[lo:hi]):
         return True  # "will happen after go-live", "could potentially be on public cloud"
     if mentions("deferral.conditions", text):

@@ -26,6 +26,7 @@ from bot.reading import (
     WORD,
     Passage,
     deferred,
+    find,
     negated,
     not_proposed,
     passages,
@@ -135,6 +136,11 @@ def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
     return list(pattern.finditer(text)) if pattern else []
 
 
+def _starts_with_any(phrases: str, text: str) -> bool:
+    """Whether `text` opens with one of the cue list `phrases` ("passages.elsewhere")."""
+    return any(m.start() == 0 for m in find(phrases, text.lstrip()))
+
+
 def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = None,
            outcomes: list[RuleOutcome] = ()) -> Assessment:
     """How the proposal stands on one criterion. A concern anywhere outweighs a mention that
@@ -173,6 +179,8 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
                 and len(WORD.findall(passage.heading)) <= 4:
             # "## Accessibility" then "To be decided.": a section heading names the topic;
             # a title ("DfE – book CPD for teachers (alpha)") does not.
+            if _starts_with_any("passages.elsewhere", text):
+                continue  # "See commercial section.": an answer, if any, is elsewhere
             if deferred(text, 0, len(text)):  # "Not looked at yet.", "See later."
                 signals.setdefault("deferred", passage.text)
             elif negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):
