@@ -173,7 +173,8 @@ def not_proposed(text: str, start: int, end: int) -> bool:
     """Whether what is written at text[start:end] is not what the proposal proposes: a past
     contract, an option turned down, or today's arrangement the proposal replaces."""
     lo, hi = clause(text, start, end)
-    if mentions("facts.past", text[lo:hi]) or mentions("facts.offered", text[lo:hi]) \
+    if mentions("facts.past", text[lo:hi]) or mentions("facts.past_before", text[lo:start]) \
+            or mentions("facts.offered", text[lo:hi]) \
             or mentions("facts.turned_down", text):
         return True
     if rejected(text, start, "negation.alternatives"):  # "rather than a ten-year deal"

@@ -176,6 +176,22 @@ def buys_hosting(text: str) -> bool:
                for m in find("facts.hosting", text))
 
 
+def _runs_and_integrates(text: str) -> bool:
+    """One supplier given both roles in one list: "the incumbent, who will host the systems,
+    maintain the application, and act as systems integrator". The sentence must name a
+    supplier (not "we will host it and act as integrator"), say it runs the service before
+    it gives the integrator role, and not say the integrator is someone else."""
+    if not mentions("facts.supplier", text) or mentions("facts.separate_integrator", text):
+        return False
+    for match in find("facts.acts_as_integrator", text):
+        if negated(text, match.start(), match.end()):
+            continue
+        if any(not negated(text, m.start(), m.end())
+               for m in find("facts.runs_service", text[:match.start()])):
+            return True
+    return False
+
+
 def _starts_with(phrases: str, text: str) -> bool:
     return any(m.start() == 0 for m in find(phrases, text.lstrip()))
 
@@ -235,6 +251,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             for match in find("facts.separate_integrator", text):
                 if not negated(text, match.start(), match.end()):
                     said.append(Observation("same_supplier_integrator", False, evidence))
+            if _runs_and_integrates(text):
+                said.append(Observation("same_supplier_integrator", True, evidence))
         # "we haven't decided if it'll be public-facing or staff only" decides neither.
         for match in find("facts.public_facing", text):
             if not deferred(text, match.start(), match.end()):
