@@ -26,6 +26,7 @@ from bot.reading import (
     WORD,
     Passage,
     deferred,
+    find,
     negated,
     not_proposed,
     passages,
@@ -101,15 +102,19 @@ class Criterion:
     # Red lines (bot/rules.py) that, crossed, put the proposal at odds with the criterion: a
     # supplier that runs the service and integrates it is no sourcing strategy.
     crossed: tuple[str, ...] = ()
-    # A contract stated to last at most this many years meets the criterion; longer, at odds.
+    # A contract stated to last at most this many years meets the criterion; longer, at odds
+    # unless the proposal also gives a way out of it early (`eased_by`: "a break at year
+    # two"), as long as no red line is crossed.
     short_term_years: float | None = None
+    eased_by: tuple[str, ...] = ()
 
 
 def load_criteria(knowledge_dir: Path) -> list[Criterion]:
     data = tomllib.loads((knowledge_dir / "criteria.toml").read_text(encoding="utf-8"))
     return [Criterion(c["id"], c["title"], c["doc_id"], c["clause"], tuple(c.get("cues", ())),
                       tuple(c.get("against", ())), c["question"], tuple(c.get("crossed", ())),
-                      c.get("short_term_years")) for c in data["criteria"]]
+                      c.get("short_term_years"), tuple(c.get("eased_by", ())))
+            for c in data["criteria"]]
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,24 @@ def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
     return list(pattern.finditer(text)) if pattern else []
 
 
+def _starts_with_any(phrases: str, text: str) -> bool:
+    """Whether `text` opens with one of the cue list `phrases` ("passages.elsewhere")."""
+    return any(m.start() == 0 for m in find(phrases, text.lstrip()))
+
+
+def _affirmed(phrases: tuple[str, ...], proposal: list[Passage]) -> str | None:
+    """The first passage that says one of `phrases` as something the proposal has: not
+    negated ("with no break clause"), put off or hedged."""
+    for passage in proposal:
+        text = unnamed(passage.read)
+        for match in _occurrences(phrases, text):
+            if not negated(text, match.start(), match.end()) and not deferred(
+                    text, match.start(), match.end()) and not not_proposed(
+                    text, match.start(), match.end()):
+                return passage.text
+    return None
+
+
 def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = None,
            outcomes: list[RuleOutcome] = ()) -> Assessment:
     """How the proposal stands on one criterion. A concern anywhere outweighs a mention that
@@ -145,10 +168,14 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
         if outcome.rule in criterion.crossed and outcome.verdict == "crosses":
             signals.setdefault("at_odds", outcome.evidence[0] if outcome.evidence else None)
     if facts is not None and criterion.short_term_years is not None:
+        eased = _affirmed(criterion.eased_by, proposal)
         for said in facts.said:
             if said.fact == "contract_years":
-                signals.setdefault("at_odds" if said.value > criterion.short_term_years
-                                   else "addressed", said.text)
+                if said.value <= criterion.short_term_years:
+                    signals.setdefault("addressed", said.text)
+                else:  # "three years, with annual break points" is still sensible
+                    signals.setdefault(*(("addressed", eased) if eased
+                                         else ("at_odds", said.text)))
     for passage in proposal:
         text = unnamed(passage.read)
         hit = False
@@ -173,6 +200,8 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
                 and len(WORD.findall(passage.heading)) <= 4:
             # "## Accessibility" then "To be decided.": a section heading names the topic;
             # a title ("DfE – book CPD for teachers (alpha)") does not.
+            if _starts_with_any("passages.elsewhere", text):
+                continue  # "See commercial section.": an answer, if any, is elsewhere
             if deferred(text, 0, len(text)):  # "Not looked at yet.", "See later."
                 signals.setdefault("deferred", passage.text)
             elif negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):

@@ -26,6 +26,7 @@ from bot.reading import (
     mentions,
     negated,
     not_proposed,
+    rejected,
 )
 
 RED_LINES_DOC = "spend-control-red-lines-summary"
@@ -109,6 +110,11 @@ YEARS = re.compile(rf"\b({_COUNT})(?:[- ]and[- ]a[- ]half)?[- ](?:calendar[- ])?
 MONTHS = re.compile(rf"\b({_COUNT})[- ]months?\b", re.I)
 WEEKS = re.compile(rf"\b({_COUNT})[- ]weeks?\b", re.I)
 SPREAD = re.compile(r"\bover\s+(?:the\s+)?(?:next\s+|first\s+)?$", re.I)
+# A sentence whose subject is a contract: "The new contract, including hosting, is worth…".
+CONTRACT_SUBJECT = re.compile(r"\s*(?:the|this|our|its|each|a|an)\s+(?:[\w-]+\s+){0,2}?"
+                              r"(?:contract|deal|agreement|call-off|licence|license|"
+                              r"subscription)s?\b(?!\s+(?:team|manager|management|route))",
+                              re.I)
 UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|expires in)\s+"
                    rf"(?:(?:the )?(?:end|start|middle) of\s+|early\s+|late\s+|mid[- ])?"
                    rf"(?:{_MONTH}\s+)?(20\d\d)\b", re.I)
@@ -159,6 +165,33 @@ def _not_spend(text: str, amount: Amount) -> bool:
     return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
 
 
+def buys_hosting(text: str) -> bool:
+    """Whether `text` speaks of hosting bought from someone, not denied ("no hosting") and
+    not the department's own: "it will run on-premises in our own data centre" and "the
+    systems will stay in MoD-owned data centres" buy no hosting contract, so a contract
+    length said next is no hosting term."""
+    own = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in cues()["facts"]["self_hosted"])
+                     + r")\W+(?:[\w'’]+\W+)?$", re.I)
+    return any(not negated(text, m.start(), m.end()) and not own.search(text[:m.start()])
+               for m in find("facts.hosting", text))
+
+
+def _runs_and_integrates(text: str) -> bool:
+    """One supplier given both roles in one list: "the incumbent, who will host the systems,
+    maintain the application, and act as systems integrator". The sentence must name a
+    supplier (not "we will host it and act as integrator"), say it runs the service before
+    it gives the integrator role, and not say the integrator is someone else."""
+    if not mentions("facts.supplier", text) or mentions("facts.separate_integrator", text):
+        return False
+    for match in find("facts.acts_as_integrator", text):
+        if negated(text, match.start(), match.end()):
+            continue
+        if any(not negated(text, m.start(), m.end())
+               for m in find("facts.runs_service", text[:match.start()])):
+            return True
+    return False
+
+
 def _starts_with(phrases: str, text: str) -> bool:
     return any(m.start() == 0 for m in find(phrases, text.lstrip()))
 
@@ -183,17 +216,21 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if not _not_spend(text, amount) and not not_proposed(text, amount.start,
                                                                  amount.end):
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
-        hosting_here = affirms("facts.hosting", text)
+        hosting_here = buys_hosting(text)
         fragment = len(WORD.findall(text)) <= 4
         refers = _starts_with("facts.refers_back", text) or fragment or bool(passage.reading)
         for years, start, end in durations(text, this_year):
             lo, hi = clause(text, start, end)
             if mentions("facts.not_a_term", text[lo:hi]) or not_proposed(text, start, end):
                 continue
-            if SPREAD.search(text[lo:start]) and amounts(text[lo:start]):
-                continue  # what a sum is spent over: "£2.5 million over two years"
-            if hosting_here or refers and affirms("facts.hosting", context):
-                if not hosting_here and previous_text and affirms("facts.hosting", previous):
+            if SPREAD.search(text[lo:start]) and amounts(text[lo:start]) \
+                    and not CONTRACT_SUBJECT.match(text):
+                # What a sum is spent over: "the portal will cost £2.5 million over two
+                # years". But a contract's worth over years is its term: "The contract is
+                # worth £28 million over four years".
+                continue
+            if hosting_here or refers and buys_hosting(context):
+                if not hosting_here and previous_text and buys_hosting(previous):
                     said.append(Observation("hosting_years", years, previous_text))
                 said.append(Observation("hosting_years", years, evidence))
             if hosting_here or mentions("facts.contract", text) or refers and (
@@ -214,11 +251,18 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             for match in find("facts.separate_integrator", text):
                 if not negated(text, match.start(), match.end()):
                     said.append(Observation("same_supplier_integrator", False, evidence))
+            if _runs_and_integrates(text):
+                said.append(Observation("same_supplier_integrator", True, evidence))
         # "we haven't decided if it'll be public-facing or staff only" decides neither.
         for match in find("facts.public_facing", text):
             if not deferred(text, match.start(), match.end()):
                 said.append(Observation("public_facing", not negated(text, match.start(),
                                                                      match.end()), evidence))
+        for match in find("facts.public_platforms", text):
+            if not negated(text, match.start(), match.end()) and not deferred(
+                    text, match.start(), match.end()) and not rejected(
+                    text, match.start(), "negation.alternatives"):
+                said.append(Observation("public_facing", True, evidence))
         for match in find("facts.internal", text):
             if not negated(text, match.start(), match.end()) \
                     and not deferred(text, match.start(), match.end()):

@@ -38,19 +38,22 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 
 
 # The issue's target is 0.95 on both, on every set. The dev set (proposals.yaml) was tuned
-# on and holds it (0.973 agreement, 58/58 exact, 0 false: it gave up 20 statuses where its
-# labels and the second set's disagree on a convention, see bot/reading.py). The second
+# on and holds it (0.973 agreement, 58/58 exact, 0 false: it gives up 20 statuses where its
+# labels and the blind sets disagree on a convention, see bot/reading.py). The second
 # dev set (proposals_dev2.yaml, written blind from the documents, then TUNED ON, so not a
 # measure of generalisation) measured 0.862 / 21 of 30 / 3 false red lines when added and
-# 0.990 / 29 of 30 / 0 after tuning; its floors hold that. The held-out set
-# (proposals_heldout.yaml, written blind by someone who never saw the code, never tuned
-# on) measured 0.888 agreement, 0.900 exact red-line sets and 2 false red lines when it was
-# added: its floors guard against getting worse, and the gap to the targets is reported in
-# the issue note rather than closed by tuning on it.
-FLOORS = {"proposals.yaml": (0.95, 0.95, 0), "proposals_dev2.yaml": (0.98, 0.95, 0),
+# 0.990 / 29 of 30 / 0 after tuning. The held-out set (proposals_heldout.yaml, written blind
+# by someone who never saw the code, never tuned on) measured 0.888 agreement, 0.900 exact
+# red-line sets and 2 false red lines when it was added: its floors guard against getting
+# worse, and the gap to the targets is reported in the issue note rather than closed by
+# tuning on it. Floors of the tuning sets are what they measure now (issue 12, round 3:
+# proposals.yaml and proposals_dev2.yaml unchanged by it, before and after).
+FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 0.966, 0),
           "proposals_heldout.yaml": (0.85, 0.85, 2),
-          # Third dev set, blind, TUNED ON: 0.911 / 21 of 25 / 2 false red lines when added.
-          "proposals_dev3.yaml": (0.90, 0.84, 2),
+          # Third dev set, blind, TUNED ON: 0.938 / 21 of 25 / 2 false red lines as measured
+          # when tuning began (0.911 in the note that added it), 0.982 (319/325) / 25 of 25 / 0
+          # after.
+          "proposals_dev3.yaml": (0.981, 1.0, 0),
           # Second held-out set, blind, never tuned on: 0.881 / 18 of 20 / 0 when added.
           "proposals_heldout2.yaml": (0.86, 0.85, 0)}
 
@@ -131,6 +134,27 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "| Service integration | Supplier B | £0.6m |", ["approval-threshold"]),
     ("The new portal will be hosted on public cloud and cost £2.5 million over five years.",
      ["approval-threshold"]),  # what a sum is spent over, not a hosting contract's length
+    # A contract's worth over years is its term, and this one includes hosting.
+    ("The new contract, including hosting, is worth £45 million over three years.",
+     ["approval-threshold", "hosting-length"]),
+    # Running it in our own data centre buys no hosting: the contract is not a hosting one.
+    ("It will run on-premises in our own data centre. The contract is £3.5 million over three "
+     "years.", ["approval-threshold"]),
+    ("The systems will stay in MoD-owned data centres. The contract will run for ten years.",
+     []),
+    # "None of the contracts will…" negates the verb, not just a noun.
+    ("None of the contracts will be renewed automatically.", []),
+    ("The programme budget is £160 million, split into four separately competed contracts.",
+     ["approval-threshold"]),
+    # One supplier listed as running the service and then as integrator does both.
+    ("The incumbent will host the systems, maintain the application, and act as systems "
+     "integrator across the other suppliers.", ["service-and-integrator"]),
+    ("We will host it ourselves and act as integrator.", []),
+    # "previous" makes past only the portal, not the award.
+    ("The build will be a direct award worth £150 million to the company that built the "
+     "previous portal.", ["contract-value"]),
+    ("The previous contract was worth £400 million. The new one is £20 million.",
+     ["approval-threshold"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
@@ -176,6 +200,39 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("We will let a five-year hosting contract.", "sensible-contracts", "at_odds"),
     ("The same supplier will run the service and also be the system integrator.",
      "sourcing-strategy", "at_odds"),
+    # A phrase with "with" has no verb: the deferral before it governs it.
+    ("The security approach is to be decided in phase 2 with the departmental security team.",
+     "secure", "not_mentioned"),
+    ("Security will be tested before launch with the departmental security team.", "secure",
+     "addressed"),
+    # Short answers under a heading that put off or point elsewhere answer nothing.
+    ("# Proposal\n\n## Accessibility\n\nTo follow.", "accessible", "not_mentioned"),
+    ("We will continue to follow WCAG 2.2 AA.", "accessible", "addressed"),
+    ("# Proposal\n\n## Sustainability\n\nSee commercial section.", "greening-ict",
+     "not_mentioned"),
+    ("# Proposal\n\n## Security\n\nWe'll pick this up with the supplier once they're on "
+     "board.", "secure", "not_mentioned"),
+    # A longer contract with a way out early is sensible; without one it is not.
+    ("The contract is worth £28 million over four years with a break at year two.",
+     "sensible-contracts", "addressed"),
+    ("The contract is worth £28 million over four years.", "sensible-contracts", "at_odds"),
+    ("The contract runs for three years, with no break clause.", "sensible-contracts",
+     "at_odds"),
+    # "so we are not…" starts a clause of its own: the exit is not negated.
+    ("A data export at exit so we are not locked in.", "sensible-contracts", "addressed"),
+    ("Eight weeks of prototyping for a fixed price of £90,000.", "sensible-contracts",
+     "addressed"),
+    # What a choice spares the writer is turned down.
+    ("The licence renews automatically each year, which saves us running a procurement each "
+     "time.", "sourcing-strategy", "at_odds"),
+    ("The build will be a direct award to the company that built the previous portal.",
+     "sourcing-strategy", "at_odds"),
+    ("We tested a paper prototype with 12 people at three posts.", "user-needs", "addressed"),
+    ("The 60 analysts we shadowed lose about a day a week to it.", "user-needs", "addressed"),
+    ("We'll configure the booking product the Home Office already uses rather than buy a new "
+     "one.", "share-and-reuse", "addressed"),
+    ("Our spend is £12 million for software-as-a-service licences.", "cloud-first",
+     "addressed"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
@@ -218,6 +275,19 @@ def test_public_facing_spend_is_measured_against_its_own_threshold(reviewer) -> 
     assert (approval.rule, approval.limit) == ("approval-threshold", "£100,000 (public-facing)")
     assert review.summary.startswith(
         "No red lines crossed · needs spend control approval (public-facing, over £100,000)")
+
+
+@pytest.mark.parametrize("text, limit", [
+    ("Users will sign in with GOV.UK One Login. The build costs £560,000.",
+     "£100,000 (public-facing)"),
+    ("We will build our own sign-in rather than use GOV.UK One Login, costing £1.5 million.",
+     "£1,000,000"),
+])
+def test_one_login_users_are_the_public(reviewer, text: str, limit: str) -> None:
+    """GOV.UK One Login is how the public sign in, so a service using it is public-facing;
+    turned down ("rather than use One Login"), it says nothing either way."""
+    [approval] = reviewer.review(text).red_lines
+    assert (approval.rule, approval.limit) == ("approval-threshold", limit)
 
 
 def test_instructions_inside_a_proposal_change_nothing(reviewer) -> None:
