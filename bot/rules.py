@@ -244,13 +244,15 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                                         not negated(text, match.start(), match.end()),
                                         evidence))
         if mentions("facts.integrator", text) and not not_proposed(text, 0, len(text)):
-            for match in find("facts.same_integrator", text):
+            separate = [m for m in find("facts.separate_integrator", text)
+                        if not negated(text, m.start(), m.end())]
+            said += [Observation("same_supplier_integrator", False, evidence) for _ in separate]
+            # "a separate firm to be the systems integrator": who is integrator is said,
+            # and it is not the supplier, so "be the integrator" there is not one doing both.
+            for match in [] if separate else find("facts.same_integrator", text):
                 said.append(Observation("same_supplier_integrator",
                                         not negated(text, match.start(), match.end()),
                                         evidence))
-            for match in find("facts.separate_integrator", text):
-                if not negated(text, match.start(), match.end()):
-                    said.append(Observation("same_supplier_integrator", False, evidence))
             if _runs_and_integrates(text):
                 said.append(Observation("same_supplier_integrator", True, evidence))
         # "we haven't decided if it'll be public-facing or staff only" decides neither.

@@ -40,6 +40,8 @@ WORD_MONEY = re.compile(
     r"(?:\s+of)?\s+(?:a\s+)?(?:million|billion))\b(?!\s*(?:pounds|quid|users|people|"
     r"citizens|customers|visits|transactions|records|calls|staff)\b)", re.I)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
+# "3yr", "18mths": a number run into its unit, which would otherwise be read as one word.
+RUN_TOGETHER = re.compile(r"(?<=\d)(?=(?:yrs?|years?|mths?|months?|wks?|weeks?)\b)", re.I)
 VERSION = re.compile(r"\bv(\d{1,2})\b", re.I)  # "v6": the guidance writes "version 6"
 MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
 
@@ -203,7 +205,7 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
             return fixed
         return word
 
-    question = lexicon.without_chat_phrases(question)
+    question = RUN_TOGETHER.sub(" ", lexicon.without_chat_phrases(question))
     for match in VERSION.finditer(question):
         corrections.append((match.group(0), f"version {match.group(1)}"))
     question = VERSION.sub(r"version \1", question)

@@ -218,3 +218,25 @@ def test_two_part_question_cites_both_sources(answerer) -> None:
     answer = answerer.ask("What grade is a CTO and who might CTOs report to?")
     docs = {c.doc_id for c in answer.citations}
     assert {"chief-technology-officer", "technology-leadership"} <= docs
+
+
+def test_a_length_typed_against_its_number_is_read(answerer) -> None:
+    answer = answerer.ask("3yr contract for a new hosting platform for our intranet, £200k. ok?")
+    assert answer.verdict is not None and answer.verdict.verdict == "crosses"
+    assert "3 years" in answer.lead
+
+
+def test_how_to_answer_is_not_what_to_search_for(answerer) -> None:
+    from bot.understand import understand
+
+    read = understand("in one line, what is a chief technology officer?", answerer.lexicon, None)
+    assert read.text == "what is a chief technology officer?"
+    answer = answerer.ask("in one line, what is a chief technology officer?")
+    assert answer.citations[0].doc_id == "chief-technology-officer"
+
+
+def test_each_side_of_a_contrast_gets_its_own_sentence(answerer) -> None:
+    answer = answerer.ask("how does the CDO role differ from the CTO role in a dept?")
+    quotes = " ".join(q for c in answer.citations for q in c.quotes)
+    assert "CDOs will concentrate on producing digital public services" in quotes
+    assert "CTOs will concentrate on providing the department-specific IT" in quotes

@@ -59,6 +59,10 @@ def test_extension_negation(text: str, verdict: str) -> None:
     ("A separate integrator will be procured.", "within"),
     ("The same supplier will run the service and also be the system integrator.", "crosses"),
     ("One supplier will host, run and integrate all the systems.", "crosses"),
+    ("The company that runs our payroll service also wants to be the systems integrator "
+     "for it.", "crosses"),
+    ("We want a separate firm to be the systems integrator for our payroll service.",
+     "within"),
 ])
 def test_service_and_integrator(text: str, verdict: str) -> None:
     assert verdicts(text)["service-and-integrator"] == verdict
