@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from bot.lexical import LexicalIndex, numbering, searchable, term_set, terms
+from bot.lexical import LexicalIndex, for_lookup, numbering, searchable, term_set, terms
 from bot.privacy import redact, without_placeholders
 from bot.privacy import warning as privacy_warning
 from bot.quotes import MISSING_PART, Citation, distinct, quote_passage, verify_quotes
@@ -419,7 +419,7 @@ def _corpus_for(name: str, texts: tuple[str, ...]) -> str:
     # Folded text by text: folding the whole corpus at once (a list of its every word, or
     # one regular-expression pass) took 80 to 130 MB for a moment at the 100x corpus of
     # bench/scale.py, and that moment set the answering process's peak memory.
-    folded = (" ".join(text.lower().split()) for text in texts)
+    folded = (for_lookup(text) for text in texts)
     return " ".join(text for text in folded if text)
 
 

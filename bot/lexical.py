@@ -130,6 +130,23 @@ def _bm25s():
     return bm25s
 
 
+# Characters past Latin-1 make Python store a whole string at 2 or 4 bytes a character.
+# The guidance's typographic quotes and dashes are its only ones, so the text names are
+# looked up in is kept at one byte a character: at the 100x corpus of bench/scale.py that
+# string took 16 MB, not 8, for the life of the process.
+LOOKUP_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                             "…": "...", "\u00a0": " "})
+
+
+def for_lookup(text: str) -> str:
+    """`text` as the corpus is kept for lookups: lower case, spaces folded, and any character
+    past Latin-1 that remains replaced by a space."""
+    folded = " ".join(text.lower().translate(LOOKUP_FOLD).split())
+    if folded.isascii() or max(folded) <= "\xff":
+        return folded
+    return "".join(ch if ch <= "\xff" else " " for ch in folded)
+
+
 def numbering(corpus: str) -> dict[str, frozenset[str]]:
     """Each word the guidance follows with a number, and the numbers it gives it ("version":
     {"6"}, "scs": {"1", "2"}), from `corpus`, its text in lower case. Read once per index:
@@ -313,7 +330,7 @@ class LexicalIndex:
                     words = words[1:]  # "What Technology Leaders..." starts a sentence
             words = [re.sub(r"['’]s$", "", w) for w in words  # acronyms and "Supplier A" aside
                      if not w.isupper() and len(w) > 1]
-            if len(words) >= 2 and " ".join(words).lower() not in corpus:
+            if len(words) >= 2 and for_lookup(" ".join(words)) not in corpus:
                 names.append(" ".join(words))
         return names
 
