@@ -12,9 +12,14 @@ partner's name is derived from it, so switching, rolling back, dropping and clea
 always act on both. They were one collection told apart by a `level` metadata field until
 the 100x corpus of bench/scale.py (10,832 chunks, 37,914 sentences) showed what Chroma's
 metadata filter costs: a 30-result query took 1.8 ms unfiltered, 44 ms filtered to chunks and
-155 ms filtered to sentences, and the filters added ~39 MB to the answering process. A chunk
-collection without `layout` in its metadata is an index of that one-collection layout: it
-still answers (with the filters) until the next ingest rebuilds it as a pair.
+155 ms filtered to sentences, and the filters added ~39 MB to the answering process. Split
+(bench/collection_queries.py, median over the golden questions, 100x): the chunk search went
+from 47 to 1.3 ms, the sentence search from 173 to 7.5 ms, the retriever's whole search from
+237 to 17 ms; at the bundled corpus from 18.6 to 15.4 ms. The answering process's peak
+(`bench/scale.py --memory`, 100x) went from 485-495 MB to 434-437 MB. A chunk collection
+without `layout` in its metadata is an index of that one-collection layout: it still answers
+(with the filters) until the next ingest rebuilds it as a pair, from its own vectors (the
+100x store: 61 s, nothing embedded).
 
 The store is Chroma embedded on disk by default, or Chroma's own server (`chroma run`) when
 a URL is configured. Collection names carry a namespace, so several stores (a test suite, or
