@@ -5,10 +5,10 @@ edited copy of the folder is checked against the questions that guard it. A set 
 when it declares a `gate:` (minimum score per metric); questions marked `gate: false`, and
 sets without a `gate:` (a held-out set), never decide a switch.
 
-`spendbot ingest` builds the new collection, then calls `EvalGate` before moving the
-pointer. The verdict rests on the thresholds alone, so the first ingest into an empty store
-is gated too; when it fails and an earlier index exists, the same questions are run against
-that index to name the ones that got worse.
+`spendbot ingest` builds the new index (its chunk and sentence collections), then calls
+`EvalGate` before moving the pointer. The verdict rests on the thresholds alone, so the first
+ingest into an empty store is gated too; when it fails and an earlier index exists, the same
+questions are run against that index to name the ones that got worse.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def load_gate_sets(knowledge_dir: Path) -> list[GateSet]:
 
 
 class _Pinned:
-    """A view of the store in which `name` is the active collection (not yet switched to)."""
+    """A view of the store in which index `name` (its chunk collection's name) is the active
+    one, not yet switched to; its sentence collection is found from it as usual."""
 
     def __init__(self, store: Store, name: str) -> None:
         self._store, self._name = store, name
@@ -98,7 +99,7 @@ class _Pinned:
         return self._name
 
     def __getattr__(self, attribute: str):
-        return getattr(self._store, attribute)  # client, get_collection: the real store's
+        return getattr(self._store, attribute)  # get_collection, sentence_collection...
 
 
 class EvalGate:

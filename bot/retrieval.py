@@ -6,8 +6,14 @@ chunks, from BM25 over the same chunks, and from Chroma's dense search over sing
 sentences; a chunk is ranked by the better of its own score and its best sentence's score,
 each being cosine similarity plus how much of the question's (rarity-weighted) wording the
 text contains. The best sentence travels with its passage, so the answer can lead with it.
-The active collection is looked up on each call, so a finished ingest is picked up without
+The active index is looked up on each call, so a finished ingest is picked up without
 a restart.
+
+Chunks and sentences are searched in collections of their own (see ingest/store.py), with no
+metadata filter: at the 100x corpus of bench/scale.py the filtered searches took 47 ms
+(chunks) and 173 ms (sentences), the unfiltered ones 1.3 and 7.5 ms, and a whole search went
+from 237 to 17 ms (bench/collection_queries.py, medians). An index of the older
+one-collection layout still answers, with the filters, until the next ingest rebuilds it.
 """
 
 from __future__ import annotations
@@ -112,7 +118,7 @@ class IndexSnapshot:
     the retriever's private state."""
 
     name: str
-    collection: Any  # the Chroma collection, for dense search
+    collection: Any  # the Chroma chunk collection, for dense search
     lexical: LexicalIndex
     ids: list[str]
     texts: list[str]
@@ -120,6 +126,13 @@ class IndexSnapshot:
     vectors: np.ndarray
     info: dict
     places: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    # The sentence collection; None for an index of the one-collection layout, where the
+    # sentences are in `collection` and every query filters by level.
+    sentences: Any = None
+
+    @property
+    def chunk_filter(self) -> dict | None:
+        return None if self.sentences is not None else {"level": CHUNK}
 
     @property
     def documents(self) -> list[dict]:
@@ -191,11 +204,13 @@ class GuidanceRetriever(BaseRetriever):
 
     def _load(self, name: str) -> IndexSnapshot:
         collection = self.store.get_collection(name)
+        sentences = self.store.sentence_collection(collection)  # None: the one-collection layout
+        only_chunks = None if sentences is not None else {"level": CHUNK}
         ids, texts, metas, blocks = [], [], [], []
         offset = 0
         while True:
             got = collection.get(include=["documents", "metadatas", "embeddings"],
-                                 where={"level": CHUNK}, limit=PAGE, offset=offset)
+                                 where=only_chunks, limit=PAGE, offset=offset)
             if not got["ids"]:
                 break
             ids += got["ids"]
@@ -220,7 +235,7 @@ class GuidanceRetriever(BaseRetriever):
         lexical = LexicalIndex(ids, words, glossary)
         del words
         snapshot = IndexSnapshot(name, collection, lexical, ids, texts, metas, matrix, info,
-                                 places)
+                                 places, sentences)
         release_freed_memory()
         return snapshot
 
@@ -265,7 +280,7 @@ class GuidanceRetriever(BaseRetriever):
         k = min(DENSE_CANDIDATES, max(1, len(loaded.texts)))
         try:
             hits = loaded.collection.query(query_embeddings=[vector.tolist()], n_results=k,
-                                           where={"level": CHUNK}, include=["distances"])
+                                           where=loaded.chunk_filter, include=["distances"])
             return {loaded.lexical.by_id[id_]: 1.0 - float(distance)  # cosine distance
                     for id_, distance in zip(hits["ids"][0], hits["distances"][0], strict=True)
                     if id_ in loaded.lexical.by_id}
@@ -278,10 +293,12 @@ class GuidanceRetriever(BaseRetriever):
     def _sentences(self, loaded: IndexSnapshot, vector: np.ndarray,
                    query_terms) -> dict[int, SentenceHit]:
         """Chunk index -> its best sentence among the nearest sentences of the whole index."""
+        paired = loaded.sentences is not None
         try:
-            hits = loaded.collection.query(
+            hits = (loaded.sentences if paired else loaded.collection).query(
                 query_embeddings=[vector.tolist()], n_results=SENTENCE_CANDIDATES,
-                where={"level": SENTENCE}, include=["distances", "metadatas", "documents"])
+                where=None if paired else {"level": SENTENCE},
+                include=["distances", "metadatas", "documents"])
         except Exception as exc:  # without them, chunks alone still answer
             log.warning("sentence search failed (%s)", exc.__class__.__name__)
             return {}

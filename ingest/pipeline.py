@@ -1,14 +1,19 @@
 """`spendbot ingest`: load, chunk and embed the knowledge folder into the store, incrementally.
 
-Unchanged chunks (same id, i.e. same document and text) reuse their stored vectors, so only
-new or edited text is embedded. The result is written to a fresh collection and switched in
-at the end: a failure part-way leaves the previous index answering. A file that cannot be
-read is reported and, if an earlier version of it was indexed, that version is kept.
+Unchanged chunks and sentences (same id, i.e. same document and text) reuse their stored
+vectors, so only new or edited text is embedded. The result is written to a fresh pair of
+collections (chunks, and sentences: see ingest/store.py) and switched in at the end: a failure
+part-way leaves the previous index answering. A file that cannot be read is reported and, if
+an earlier version of it was indexed, that version's chunks and sentences are kept.
 
 Before the switch an optional gate (the evaluation questions that travel with the knowledge
-folder, see bot/gate.py) checks the new collection; if it refuses, the new collection is
-dropped and the previous index keeps answering. Documents whose manifest status is
-`withdrawn` are left out unless the run asks for them.
+folder, see bot/gate.py) checks the new index; if it refuses, the new pair is dropped and the
+previous index keeps answering. Documents whose manifest status is `withdrawn` are left out
+unless the run asks for them.
+
+The fingerprint that lets an unchanged folder keep its index includes the store's layout
+version, so an index of the older one-collection layout is rebuilt as a pair on the next
+ingest, from its own vectors (nothing is embedded again).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class GateResult(Protocol):
     passed: bool
 
 
-# (store, new collection's name, name of the collection answering now or None) -> verdict
+# (store, new index's chunk collection name, that of the index answering now or None)
 Gate = Callable[[store.Store, str, "str | None"], GateResult]
 
 
@@ -165,12 +170,14 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
     failed_files = {name for name, _ in report.failed}
     glossary = json.dumps(manifest.glossary, sort_keys=True)
     previous = target.active_collection()
-    old = _read_all(previous) if previous is not None else _Stored([], [], [], [])
+    old, old_sentences = _read_index(target, previous)
     model = getattr(embedder, "name", type(embedder).__name__)
     reusable = previous is not None and previous.metadata.get("model") == model
 
-    # A file that failed this time keeps its last good chunks rather than vanishing.
+    # A file that failed this time keeps its last good chunks and sentences, not vanishing.
     kept = [i for i, meta in enumerate(old.metadatas) if meta.get("file") in failed_files]
+    kept_sentences = [i for i, meta in enumerate(old_sentences.metadatas)
+                      if meta.get("file") in failed_files]
     if not chunks and not kept:
         raise IngestError("nothing could be ingested" + (
             ": " + "; ".join(f"{n}: {r}" for n, r in report.failed) if report.failed else ""))
@@ -178,13 +185,13 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
     sentences = list({record.id: record for chunk in reversed(chunks)
                       for record in sentence_records(chunk)}.values())
 
-    fingerprint = _fingerprint(chunks + sentences, [old.ids[i] for i in kept],
-                               model + glossary)
+    fingerprint = _fingerprint(
+        chunks + sentences,
+        [old.ids[i] for i in kept] + [old_sentences.ids[i] for i in kept_sentences],
+        f"{model}{glossary}|layout {store.LAYOUT}")
     old_ids = set(old.ids)
-    old_chunks = [i for i, meta in enumerate(old.metadatas) if meta.get("level") != SENTENCE]
-    new_ids = {chunk.id for chunk in chunks} | {old.ids[i] for i in kept
-                                                 if i in set(old_chunks)}
-    old_slots = {_slot(old.metadatas[i]) for i in old_chunks}
+    new_ids = {chunk.id for chunk in chunks} | {old.ids[i] for i in kept}
+    old_slots = {_slot(meta) for meta in old.metadatas}
     new_slots = {chunk.slot for chunk in chunks}
     report.chunks = len(new_ids)
     for chunk in chunks:
@@ -194,21 +201,22 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
             report.updated += 1
         else:
             report.added += 1
-    report.unchanged += len(set(kept) & set(old_chunks))
-    report.removed = sum(1 for i in old_chunks
-                         if old.ids[i] not in new_ids and _slot(old.metadatas[i]) not in new_slots)
+    report.unchanged += len(kept)
+    report.removed = sum(1 for id_, meta in zip(old.ids, old.metadatas, strict=True)
+                         if id_ not in new_ids and _slot(meta) not in new_slots)
     report.changes = compare(
-        sections_from_metadata([(old.metadatas[i], old.documents[i]) for i in old_chunks]),
+        sections_from_metadata(list(zip(old.metadatas, old.documents, strict=True))),
         sections_from_metadata([(c.metadata, c.text) for c in chunks] +
-                               [(old.metadatas[i], old.documents[i]) for i in kept
-                                if i in set(old_chunks)]))
+                               [(old.metadatas[i], old.documents[i]) for i in kept]))
 
-    if reusable and previous.metadata.get("fingerprint") == fingerprint:
+    if (reusable and previous.metadata.get("fingerprint") == fingerprint
+            and store.is_paired(previous)):
         report.collection = previous.name
         report.seconds = time.perf_counter() - started
         return report  # nothing changed: keep serving the same collection
 
-    vectors = dict(zip(old.ids, old.embeddings, strict=True)) if reusable else {}
+    vectors = dict(zip(old.ids + old_sentences.ids, old.embeddings + old_sentences.embeddings,
+                       strict=True)) if reusable else {}
     to_embed = [record for record in chunks + sentences if record.id not in vectors]
     bar = progress(len(to_embed)) if progress else Progress()
     try:
@@ -221,32 +229,67 @@ def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
         bar.close()
 
     documents = _documents_summary(chunks, old, kept)
-    collection = target.create_collection({
+    collection, sentence_collection = target.create_pair({
         "model": model, "fingerprint": fingerprint, "chunks": report.chunks,
         "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "documents": json.dumps(documents, ensure_ascii=False), "glossary": glossary,
-    })
-    rows = [(c.id, vectors[c.id], c.metadata, c.text) for c in chunks + sentences]
-    rows += [(old.ids[i], old.embeddings[i], old.metadatas[i], old.documents[i]) for i in kept]
-    limit = max(1, min(target.max_batch_size(), 2000))
-    for batch in _batches(rows, limit):
-        ids, embeddings, metadatas, texts = zip(*batch, strict=True)
-        collection.add(ids=list(ids), embeddings=list(embeddings), metadatas=list(metadatas),
-                       documents=list(texts))
-    if collection.count() != len(rows):
-        raise IngestError(f"wrote {collection.count()} chunks but expected {len(rows)}")
-    if gate is not None:
-        report.gate = gate(target, collection.name, previous.name if previous else None)
-        if not report.gate.passed:
-            target.drop(collection.name)
-            report.collection, report.refused = previous.name if previous else "", True
-            report.seconds = time.perf_counter() - started
-            return report
+    }, {"model": model})
+    try:  # until the switch, nothing is left behind: a refused or failed pair is dropped
+        limit = max(1, min(target.max_batch_size(), 2000))
+        _write(collection, "chunks", limit,
+               [(c.id, vectors[c.id], c.metadata, c.text) for c in chunks] +
+               [(old.ids[i], old.embeddings[i], old.metadatas[i], old.documents[i])
+                for i in kept])
+        _write(sentence_collection, "sentences", limit,
+               [(s.id, vectors[s.id], s.metadata, s.text) for s in sentences] +
+               [(old_sentences.ids[i], old_sentences.embeddings[i], old_sentences.metadatas[i],
+                 old_sentences.documents[i]) for i in kept_sentences])
+        if gate is not None:
+            report.gate = gate(target, collection.name, previous.name if previous else None)
+    except BaseException:
+        target.drop(collection.name)
+        raise
+    if report.gate is not None and not report.gate.passed:
+        target.drop(collection.name)
+        report.collection, report.refused = previous.name if previous else "", True
+        report.seconds = time.perf_counter() - started
+        return report
     target.switch_to(collection)
     target.remove_stale(keep=collection.name)
     report.collection, report.switched = collection.name, True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_index(target: store.Store, chunks) -> tuple[_Stored, _Stored]:
+    """The chunk and sentence records of the index answering now (empty before the first).
+
+    An index of the one-collection layout holds both levels in `chunks`; they are told
+    apart by their `level`, once, here, so the rest of the run sees one shape."""
+    if chunks is None:
+        return _Stored([], [], [], []), _Stored([], [], [], [])
+    partner = target.sentence_collection(chunks)
+    if partner is not None:
+        return _read_all(chunks), _read_all(partner)
+    both = _read_all(chunks)
+    levels = [meta.get("level") == SENTENCE for meta in both.metadatas]
+    return _only(both, [not s for s in levels]), _only(both, levels)
+
+
+def _only(stored: _Stored, keep: list[bool]) -> _Stored:
+    pick = [i for i, wanted in enumerate(keep) if wanted]
+    return _Stored([stored.ids[i] for i in pick], [stored.embeddings[i] for i in pick],
+                   [stored.metadatas[i] for i in pick], [stored.documents[i] for i in pick])
+
+
+def _write(collection, what: str, limit: int,
+           rows: list[tuple[str, list[float], dict, str]]) -> None:
+    for batch in _batches(rows, limit):
+        ids, embeddings, metadatas, texts = zip(*batch, strict=True)
+        collection.add(ids=list(ids), embeddings=list(embeddings), metadatas=list(metadatas),
+                       documents=list(texts))
+    if collection.count() != len(rows):
+        raise IngestError(f"wrote {collection.count()} {what} but expected {len(rows)}")
 
 
 def _read_all(collection, page: int = 2000) -> _Stored:
@@ -283,7 +326,7 @@ def _documents_summary(chunks: list[Chunk], old: _Stored, kept: list[int]) -> li
     """What the index holds, per document: shown by `spendbot ask` notes and the App Home."""
     docs: dict[str, dict] = {}
     metas = [c.metadata for c in chunks] + [old.metadatas[i] for i in kept]
-    for meta in (m for m in metas if m.get("level") != SENTENCE):
+    for meta in metas:
         entry = docs.setdefault(meta["doc_id"], {
             key: meta.get(key, "") for key in ("doc_id", "title", "url", "status", "kind",
                                                "date", "date_label", "file")} | {"chunks": 0})

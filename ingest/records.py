@@ -2,10 +2,12 @@
 
 Chroma keeps metadata as flat scalars, so lists and maps travel as JSON; everything else
 in the bot reads typed fields from `ChunkMeta.from_store`, never a dict by string key.
-Two levels share a collection: `chunk` records (a section or numbered paragraph, what
-is quoted) and `sentence` records (one sentence or list item of a chunk, embedded on its
-own so a question can meet the one sentence that answers it). A sentence record names its
-chunk and its span there, so its text is always an exact slice of the chunk's.
+Two levels: `chunk` records (a section or numbered paragraph, what is quoted) and `sentence`
+records (one sentence or list item of a chunk, embedded on its own so a question can meet the
+one sentence that answers it), each level in a collection of its own (ingest/store.py says
+why); `level` still names it, and tells them apart in an index of the older one-collection
+layout. A sentence record names its chunk and its span there, so its text is always an exact
+slice of the chunk's.
 """
 
 from __future__ import annotations

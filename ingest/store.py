@@ -1,9 +1,25 @@
 """Where the chunks live: a Chroma store, with a pointer that names the collection serving answers.
 
-Each ingest that changes anything builds a complete new collection and then moves the
-pointer, one metadata update, so readers see either the old index or the new one and a
-run that dies part-way leaves the old one serving. Collections are never given Chroma's
-default embedding function (it downloads a model): vectors always come from our embedder.
+Each ingest that changes anything builds a complete new index and then moves the pointer,
+one metadata update, so readers see either the old index or the new one and a run that dies
+part-way leaves the old one serving. Collections are never given Chroma's default embedding
+function (it downloads a model): vectors always come from our embedder.
+
+An index is a pair of collections: `{namespace}chunks-<stamp>` (sections and numbered
+paragraphs, what is quoted) and `{namespace}sentences-<stamp>` (one record per sentence).
+The pointer, the rollback history and everything else name the chunk collection; its
+partner's name is derived from it, so switching, rolling back, dropping and clearing away
+always act on both. They were one collection told apart by a `level` metadata field until
+the 100x corpus of bench/scale.py (10,832 chunks, 37,914 sentences) showed what Chroma's
+metadata filter costs: a 30-result query took 1.8 ms unfiltered, 44 ms filtered to chunks and
+155 ms filtered to sentences, and the filters added ~39 MB to the answering process. Split
+(bench/collection_queries.py, median over the golden questions, 100x): the chunk search went
+from 47 to 1.3 ms, the sentence search from 173 to 7.5 ms, the retriever's whole search from
+237 to 17 ms; at the bundled corpus from 18.6 to 15.4 ms. The answering process's peak
+(`bench/scale.py --memory`, 100x) went from 485-495 MB to 434-437 MB. A chunk collection
+without `layout` in its metadata is an index of that one-collection layout: it still answers
+(with the filters) until the next ingest rebuilds it as a pair, from its own vectors (the
+100x store: 61 s, nothing embedded).
 
 The store is Chroma embedded on disk by default, or Chroma's own server (`chroma run`) when
 a URL is configured. Collection names carry a namespace, so several stores (a test suite, or
@@ -22,13 +38,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from ingest.embedding import offline_environment
 
 DEFAULT_NAMESPACE = "spendbot-"
 STALE_LOCK_SECONDS = 6 * 3600
-KEEP_PREVIOUS = 2  # earlier indexes kept for `spendbot rollback` (3 collections in all)
+KEEP_PREVIOUS = 2  # earlier indexes kept for `spendbot rollback` (3 pairs in all)
+LAYOUT = 2  # chunk collection metadata `layout`: 2 = paired sentence collection; absent = one
 
 
 class StoreUnavailable(RuntimeError):
@@ -87,7 +105,24 @@ class Store:
 
     @property
     def prefix(self) -> str:
+        """How every chunk collection's name starts: these are the names the pointer holds."""
         return f"{self.namespace}chunks-"
+
+    @property
+    def sentence_prefix(self) -> str:
+        return f"{self.namespace}sentences-"
+
+    def sentences_name(self, name: str) -> str:
+        """The name of the sentence collection paired with chunk collection `name`."""
+        return self.sentence_prefix + name.removeprefix(self.prefix)
+
+    def _chunks_name(self, name: str) -> str | None:
+        """The chunk collection that `name` belongs to (itself or its partner), if ours."""
+        if name.startswith(self.prefix):
+            return name
+        if name.startswith(self.sentence_prefix):
+            return self.prefix + name.removeprefix(self.sentence_prefix)
+        return None
 
     def _pointer(self):
         return self.client.get_or_create_collection(self.pointer_name, embedding_function=None,
@@ -109,11 +144,39 @@ class Store:
     def get_collection(self, name: str):
         return self.client.get_collection(name, embedding_function=None)
 
-    def create_collection(self, metadata: dict):
+    def sentence_collection(self, chunks: Any) -> Any:
+        """The sentence collection paired with the chunk collection `chunks`, or None for an
+        index in the one-collection layout (its sentences are in `chunks`, level=sentence).
+
+        Raises if the index is paired and its partner cannot be read: answering from the
+        chunks alone would quietly lose every sentence-level match.
+        """
+        if not is_paired(chunks):
+            return None
+        return self.client.get_collection(self.sentences_name(chunks.name),
+                                          embedding_function=None)
+
+    def create_pair(self, metadata: dict,
+                    sentence_metadata: dict | None = None) -> tuple[Any, Any]:
+        """A new, empty index: (chunk collection, its sentence collection).
+
+        The sentence collection is made first, so a chunk collection with `layout` never
+        exists without its partner; a run that dies between the two leaves only a sentence
+        collection, which `remove_stale` clears away.
+        """
         name = f"{self.prefix}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-" \
                f"{secrets.token_hex(3)}"
-        return self.client.create_collection(name, embedding_function=None,
-                                             metadata={"hnsw:space": "cosine", **metadata})
+        sentences = self.client.create_collection(
+            self.sentences_name(name), embedding_function=None,
+            metadata={"hnsw:space": "cosine", **(sentence_metadata or {})})
+        try:
+            chunks = self.client.create_collection(
+                name, embedding_function=None,
+                metadata={"hnsw:space": "cosine", **metadata, "layout": LAYOUT})
+        except BaseException:
+            self._drop(sentences.name)
+            raise
+        return chunks, sentences
 
     def switch_to(self, collection) -> None:
         """Serve `collection` from now on; the one it replaces joins the rollback history."""
@@ -136,13 +199,14 @@ class Store:
         """Switch back to the index that answered before this one: (from, to).
 
         The index switched away from is not kept as a rollback target, so rolling back twice
-        goes two steps back rather than to and fro.
+        goes two steps back rather than to and fro. An index whose pair is incomplete is
+        skipped.
         """
         history = self.previous_names()
         existing = set(self.collection_names())
         while history:
             target = history.pop()
-            if target in existing:
+            if self._complete(target, existing):
                 active = self.active_name()
                 self._point(target, history)
                 return active, target
@@ -152,17 +216,30 @@ class Store:
         # Pointer metadata is replaced whole; both keys are always written.
         self._pointer().modify(metadata={"active": active, "history": json.dumps(history)})
 
+    def _complete(self, name: str, existing: set[str]) -> bool:
+        """Whether the index `name` can answer: its chunks, and its sentences if paired."""
+        if name not in existing:
+            return False
+        if self.sentences_name(name) in existing:
+            return True
+        try:
+            return not is_paired(self.get_collection(name))
+        except Exception:
+            return False
+
     def collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
 
     def remove_stale(self, keep: str, previous: int = KEEP_PREVIOUS) -> list[str]:
         """Delete the collections of earlier runs (and of runs that died part-way), keeping
-        `keep` and the last `previous` indexes that answered before it, for rollback."""
+        `keep` and the last `previous` indexes that answered before it, for rollback. A
+        sentence collection goes with its chunk collection."""
         history = self.previous_names()
         kept = [name for name in history if name != keep][-previous:] if previous else []
         removed = []
         for name in self.collection_names():
-            if name.startswith(self.prefix) and name != keep and name not in kept:
+            owner = self._chunks_name(name)
+            if owner is not None and owner != keep and owner not in kept:
                 self.client.delete_collection(name)
                 removed.append(name)
         if kept != history and self.active_name() == keep:
@@ -205,7 +282,9 @@ class Store:
             return None
 
     def drop(self, name: str) -> None:
-        """Delete one collection (a new index the gate refused), if it exists."""
+        """Delete the index named by its chunk collection (a new index the gate refused) and
+        its sentence collection, whichever exist."""
+        self._drop(self.sentences_name(name))
         self._drop(name)
 
     def _drop(self, name: str) -> None:
@@ -213,6 +292,11 @@ class Store:
             self.client.delete_collection(name)
         except Exception:
             pass
+
+
+def is_paired(chunks: Any) -> bool:
+    """Whether chunk collection `chunks` has a sentence collection of its own (layout 2)."""
+    return (chunks.metadata or {}).get("layout") == LAYOUT
 
 
 def _stale(holder: dict) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,34 @@ from ingest.pipeline import IngestError, run_ingest
 
 
 def stored(settings: Settings, level: str = "chunk") -> dict[str, dict]:
-    """Chunk id -> metadata (with its text) of the collection serving answers now."""
-    collection = core.open_store(settings).active_collection()
-    got = collection.get(include=["metadatas", "documents"], where={"level": level})
+    """Record id -> metadata (with its text) of the index serving answers now: its chunk
+    collection, or with level="sentence" its sentence collection."""
+    target = core.open_store(settings)
+    collection = target.active_collection()
+    if level == "sentence":
+        collection = target.sentence_collection(collection)
+    got = collection.get(include=["metadatas", "documents"])
+    assert {meta["level"] for meta in got["metadatas"]} <= {level}  # no mixing of levels
     return {id_: {**meta, "text": text}
             for id_, meta, text in zip(got["ids"], got["metadatas"], got["documents"],
                                        strict=True)}
+
+
+def indexes(target) -> list[tuple[str, ...]]:
+    """Every index in the store as (chunk collection, sentence collection) names, and any
+    collection of ours left without its partner as a 1-tuple."""
+    names = set(target.collection_names())
+    chunks = {n for n in names if n.startswith(target.prefix)}
+    pairs = [(n, target.sentences_name(n)) if target.sentences_name(n) in names else (n,)
+             for n in chunks]
+    orphans = [(n,) for n in names if n.startswith(target.sentence_prefix)
+               and n.removeprefix(target.sentence_prefix) not in
+               {c.removeprefix(target.prefix) for c in chunks}]
+    return sorted(pairs + orphans)
+
+
+def pair(target, name: str) -> tuple[str, str]:
+    return name, target.sentences_name(name)
 
 
 def ingest(settings: Settings, embedder) -> object:
@@ -61,6 +84,8 @@ def test_reingest_with_nothing_changed_embeds_nothing(settings, embedder) -> Non
     assert counting.embedded == 0
     assert (again.unchanged, again.added, again.updated, again.removed) == (first.chunks, 0, 0, 0)
     assert again.collection == first.collection and not again.switched
+    target = core.open_store(settings)
+    assert indexes(target) == [pair(target, first.collection)]  # the same pair, nothing new
 
 
 def test_editing_one_file_reembeds_only_its_changed_chunks(settings, embedder) -> None:
@@ -111,11 +136,20 @@ def test_broken_files_are_reported_by_name_and_the_rest_ingested(settings, embed
 def test_a_file_that_becomes_unreadable_keeps_its_last_good_version(settings, embedder) -> None:
     ingest(settings, embedder)
     before = {i for i, m in stored(settings).items() if m["doc_id"] == "technology-leadership"}
-    (settings.knowledge_dir / "technology-leadership.md").write_bytes(b"\x00\x01\x02 broken")
+    sentences = {i for i, m in stored(settings, "sentence").items()
+                 if m["doc_id"] == "technology-leadership"}
+    page = settings.knowledge_dir / "technology-leadership.md"
+    page.write_bytes(b"\x00\x01\x02 broken")
     report = ingest(settings, embedder)
-    assert [name for name, _ in report.failed] == ["technology-leadership.md"]
+    assert [name for name, _ in report.failed] == ["technology-leadership.md"] and report.switched
     after = {i for i, m in stored(settings).items() if m["doc_id"] == "technology-leadership"}
     assert after == before
+    assert sentences == {i for i, m in stored(settings, "sentence").items()
+                         if m["doc_id"] == "technology-leadership"}
+    # Its sentences still lead answers.
+    answer = core.build_answerer(settings, embedder=embedder).ask(
+        "Who should manage the retirement of legacy systems?")
+    assert "Head of Business IT" in answer.text
 
 
 def test_failure_part_way_leaves_the_previous_index_answering(settings, embedder) -> None:
@@ -144,6 +178,7 @@ def test_failure_part_way_leaves_the_previous_index_answering(settings, embedder
     assert report.switched
     assert sorted(n for n in target.collection_names() if n.startswith(target.prefix)) == sorted(
         [report.collection, serving])
+    assert indexes(target) == sorted([pair(target, report.collection), pair(target, serving)])
 
 
 def test_nothing_ingestable_keeps_the_old_index(settings, embedder, tmp_path: Path) -> None:
@@ -200,3 +235,131 @@ def test_hostile_files_are_reported_and_the_old_index_keeps_answering(settings,
     assert "UTF-8" in reasons["unknown-encoding.txt"] or "binary" in reasons[
         "unknown-encoding.txt"]
     assert report.documents == 6 and report.chunks == first.chunks
+
+
+# The index is a pair: chunks in one collection, sentences in another (ingest/store.py).
+
+QUESTIONS = ["What are the red lines?", "Who should manage the retirement of legacy systems?",
+             "What grade is a CTO?", "What is the capital of France?"]
+LEGACY = "Who should manage the retirement of legacy systems?"
+
+
+def answers(settings: Settings, embedder) -> list[tuple]:
+    """What a user sees of each answer: status, and each citation's place and quotes."""
+    answerer = core.build_answerer(settings, embedder=embedder)
+    return [(a.status, [(c.doc_id, c.section, c.quotes) for c in a.citations])
+            for a in map(answerer.ask, QUESTIONS)]
+
+
+def rename_head_of_business_it(settings: Settings) -> None:
+    page = settings.knowledge_dir / "technology-leadership.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "the [Head of Business IT](/service-manual/the-team/recruitment/job-descriptions) should "
+        "manage", "the Head of Legacy Estates should manage"), encoding="utf-8")
+
+
+@dataclass
+class Verdict:
+    passed: bool
+
+
+def test_an_ingest_builds_a_pair_of_collections_that_answers(settings, embedder) -> None:
+    report = ingest(settings, embedder)
+    target = core.open_store(settings)
+    assert target.active_name() == report.collection
+    assert indexes(target) == [pair(target, report.collection)]
+    chunks, sentences = stored(settings), stored(settings, "sentence")
+    assert len(chunks) == report.chunks and len(sentences) > 2 * len(chunks)
+    assert {s["chunk_id"] for s in sentences.values()} <= set(chunks)
+    answerer = core.build_answerer(settings, embedder=embedder)
+    best = answerer.retriever.passages(LEGACY)[0]
+    # The passage is led by its best sentence, found in the sentence collection.
+    assert "Head of Business IT" in best.lead_text and best.lead_text in sentences_texts(sentences)
+    assert "Head of Business IT" in answerer.ask(LEGACY).text
+
+
+def sentences_texts(sentences: dict[str, dict]) -> set[str]:
+    return {s["text"] for s in sentences.values()}
+
+
+def test_rollback_switches_back_to_the_earlier_pair(settings, embedder) -> None:
+    first = ingest(settings, embedder)
+    rename_head_of_business_it(settings)
+    second = ingest(settings, embedder)
+    target = core.open_store(settings)
+    assert indexes(target) == sorted([pair(target, first.collection),
+                                      pair(target, second.collection)])
+    answerer = core.build_answerer(settings, embedder=embedder)
+    assert "Head of Legacy Estates" in answerer.retriever.passages(LEGACY)[0].lead_text
+    assert target.rollback() == (second.collection, first.collection)
+    # The same serving process moves to the earlier chunks and their own sentences.
+    assert "Head of Business IT" in answerer.retriever.passages(LEGACY)[0].lead_text
+    assert "Head of Business IT" in answerer.ask(LEGACY).text
+
+
+def test_a_refused_or_failing_gate_leaves_no_collection_behind(settings, embedder) -> None:
+    target = core.open_store(settings)
+    seen: list[int] = []
+
+    def refuse(store, candidate: str, previous: str | None) -> Verdict:
+        # The gate sees the whole candidate: its chunks and its sentences.
+        seen.append(store.sentence_collection(store.get_collection(candidate)).count())
+        return Verdict(False)
+
+    refused = run_ingest(settings.knowledge_dir, target, embedder, gate=refuse)
+    assert refused.refused and seen[0] > 0
+    assert indexes(target) == [] and target.active_name() is None  # a first ingest refused
+
+    first = ingest(settings, embedder)
+    rename_head_of_business_it(settings)
+    refused = run_ingest(settings.knowledge_dir, target, embedder, gate=refuse)
+    assert refused.refused and refused.collection == first.collection
+
+    def crash(store, candidate: str, previous: str | None) -> Verdict:
+        raise RuntimeError("the gate fell over")
+
+    with pytest.raises(RuntimeError, match="fell over"):
+        run_ingest(settings.knowledge_dir, target, embedder, gate=crash)
+    assert indexes(target) == [pair(target, first.collection)]
+    assert "Head of Business IT" in core.build_answerer(settings, embedder=embedder).ask(
+        LEGACY).text
+
+
+def one_collection(target) -> str:
+    """Rewrite the active index as spendbot stored it before the pair: one collection holding
+    both levels, told apart by `level`, with no `layout` in its metadata. Its name."""
+    chunks = target.active_collection()
+    sentences = target.sentence_collection(chunks)
+    name = f"{target.prefix}20000101T000000-01d000"
+    old = target.client.create_collection(
+        name, embedding_function=None,
+        metadata={k: v for k, v in chunks.metadata.items() if k != "layout"})
+    for source in (chunks, sentences):
+        got = source.get(include=["embeddings", "metadatas", "documents"])
+        old.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"],
+                documents=got["documents"])
+    target.switch_to(old)
+    target.drop(chunks.name)
+    return name
+
+
+def test_an_index_in_the_one_collection_layout_answers_until_rebuilt_as_a_pair(
+        settings, embedder) -> None:
+    ingest(settings, embedder)
+    paired = answers(settings, embedder)
+    target = core.open_store(settings)
+    old = one_collection(target)
+    assert indexes(target) == [(old,)]
+    assert answers(settings, embedder) == paired  # an upgrade never breaks answering
+    # The next ingest rebuilds it as a pair from its own vectors, though nothing changed.
+    counting = CountingEmbeddings(embedder)
+    report = ingest(settings, counting)
+    assert report.switched and counting.embedded == 0
+    assert report.unchanged == report.chunks and report.changes.empty
+    assert indexes(target) == sorted([(old,), pair(target, report.collection)])
+    assert len(stored(settings, "sentence")) > 2 * len(stored(settings))
+    assert answers(settings, embedder) == paired
+    # And then it is kept, as any pair is.
+    assert ingest(settings, embedder).collection == report.collection
+    assert target.rollback() == (report.collection, old)  # the old index can still be restored
+    assert answers(settings, embedder) == paired

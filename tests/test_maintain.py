@@ -95,8 +95,15 @@ def test_rollback_keeps_the_last_three_indexes(knowledge: Path, tmp_path: Path,
         page.write_text(page.read_text(encoding="utf-8") + f"\n\nRevision {n} of this page.\n",
                         encoding="utf-8")
         names.append(run_ingest(knowledge, target, embedder).collection)
+        if n == 0:  # a run that died between making its sentence and its chunk collection
+            target.client.create_collection(f"{target.sentence_prefix}20000101T000000-dead00",
+                                            embedding_function=None)
     assert sorted(n for n in target.collection_names() if n.startswith(target.prefix)) == sorted(
         names[1:])
+    # Each index kept keeps its sentences; the rest, and the dead run's, are gone.
+    assert sorted(n for n in target.collection_names()
+                  if n.startswith(target.sentence_prefix)) == sorted(
+        target.sentences_name(name) for name in names[1:])
     assert target.previous_names() == names[1:3]
     assert target.rollback() == (names[3], names[2])
     assert target.rollback() == (names[2], names[1])
