@@ -107,6 +107,12 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
+def level_filter(paired: bool, level: str) -> dict | None:
+    """Chroma's `where` for one level of records: none in the paired layout, where each level
+    has its collection; in the one-collection layout, a filter on the `level` metadata."""
+    return None if paired else {"level": level}
+
+
 class NoIndexError(RuntimeError):
     """No ingest has completed yet in this store."""
 
@@ -130,9 +136,9 @@ class IndexSnapshot:
     # sentences are in `collection` and every query filters by level.
     sentences: Any = None
 
-    @property
-    def chunk_filter(self) -> dict | None:
-        return None if self.sentences is not None else {"level": CHUNK}
+    def level_filter(self, level: str) -> dict | None:
+        """The `where` a query needs for one level: none when the levels are paired."""
+        return level_filter(self.sentences is not None, level)
 
     @property
     def documents(self) -> list[dict]:
@@ -205,12 +211,12 @@ class GuidanceRetriever(BaseRetriever):
     def _load(self, name: str) -> IndexSnapshot:
         collection = self.store.get_collection(name)
         sentences = self.store.sentence_collection(collection)  # None: the one-collection layout
-        only_chunks = None if sentences is not None else {"level": CHUNK}
         ids, texts, metas, blocks = [], [], [], []
         offset = 0
         while True:
             got = collection.get(include=["documents", "metadatas", "embeddings"],
-                                 where=only_chunks, limit=PAGE, offset=offset)
+                                 where=level_filter(sentences is not None, CHUNK),
+                                 limit=PAGE, offset=offset)
             if not got["ids"]:
                 break
             ids += got["ids"]
@@ -280,7 +286,7 @@ class GuidanceRetriever(BaseRetriever):
         k = min(DENSE_CANDIDATES, max(1, len(loaded.texts)))
         try:
             hits = loaded.collection.query(query_embeddings=[vector.tolist()], n_results=k,
-                                           where=loaded.chunk_filter, include=["distances"])
+                                           where=loaded.level_filter(CHUNK), include=["distances"])
             return {loaded.lexical.by_id[id_]: 1.0 - float(distance)  # cosine distance
                     for id_, distance in zip(hits["ids"][0], hits["distances"][0], strict=True)
                     if id_ in loaded.lexical.by_id}
@@ -297,7 +303,7 @@ class GuidanceRetriever(BaseRetriever):
         try:
             hits = (loaded.sentences if paired else loaded.collection).query(
                 query_embeddings=[vector.tolist()], n_results=SENTENCE_CANDIDATES,
-                where=None if paired else {"level": SENTENCE},
+                where=loaded.level_filter(SENTENCE),
                 include=["distances", "metadatas", "documents"])
         except Exception as exc:  # without them, chunks alone still answer
             log.warning("sentence search failed (%s)", exc.__class__.__name__)
