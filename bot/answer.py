@@ -268,7 +268,9 @@ class Answerer:
         """A question describing a purchase is answered by the rules, unless it asks for
         something else about it ("how long will approval take for a £2m system?")."""
         if asked_for(work.understood.text) is None:
-            work.verdict = scenario_verdict(work.understood.text, work.snapshot)
+            # A follow-up keeps the facts of the turn it follows: "does Crypt-Key spend need
+            # approval?" then "even if it's just a couple hundred quid?".
+            work.verdict = scenario_verdict(work.search, work.snapshot)
 
     def _judge(self, work: _Work) -> None:
         lexical = work.snapshot.lexical
@@ -299,6 +301,8 @@ class Answerer:
             text = work.search if part == work.understood.text else part
             query = lexical.query_terms(text + " " + understand(part, self.lexicon,
                                                                 None).expanded)
+            if not query:  # "..., how many were there?" asks about the first part's subject
+                query = lexical.query_terms(work.search)
             if not gives_what_is_asked(part, work.supported, query, lexical):
                 raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
 
@@ -549,12 +553,37 @@ def gives_what_is_asked(question: str, supported: list[Passage], query,
     gives = asked_for(question)
     if gives is None:
         return True
+    counted = _counted(question)
     for passage in supported:
         for unit in text_units(passage.text):
             sentence = passage.text[unit.start:unit.end]
             if gives.search(sentence) and lexical.coverage(
-                    query, term_set(sentence)) >= ASK_COVERAGE:
+                    query, term_set(sentence)) >= ASK_COVERAGE and (
+                    not counted or _counts(sentence, counted)):
                 return True
+    return False
+
+
+HOW_MANY = re.compile(r"\bhow many\s+(?:more\s+|different\s+|separate\s+)?([a-z][\w-]*)", re.I)
+NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                    r"twelve|dozens?|hundreds?|thousands?)\b", re.I)
+
+
+def _counted(question: str) -> set[str]:
+    """The stems of what "how many" counts ("how many points are there" counts points), or
+    nothing when it counts no named thing ("how many were there?")."""
+    match = HOW_MANY.search(asking(question))
+    return term_set(match.group(1)) if match else set()
+
+
+def _counts(sentence: str, counted: set[str]) -> bool:
+    """Whether a number in the sentence counts the thing asked about, within three words:
+    "at least 130 major call centres" counts call centres; "over 2500 government websites"
+    does not count the Service Standard's points."""
+    for match in NUMBER.finditer(sentence):
+        after = " ".join(sentence[match.end():].split()[:3])
+        if term_set(after) & counted:
+            return True
     return False
 
 

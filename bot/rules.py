@@ -165,6 +165,25 @@ def _not_spend(text: str, amount: Amount) -> bool:
     return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
 
 
+# A length written as the contract's own adjective: "a five year hosting agreement",
+# "a 3-year contract". It is the term, whatever else the clause says ("our data centre
+# migration needs a five year hosting agreement" is no migration's length).
+TERM_NOUN = re.compile(r"[\s-]+(?:[\w-]+\s+)?(?:hosting|contract|deal|agreement|licence|"
+                       r"license|subscription|call-off|lease|term)s?\b", re.I)
+# A sum that names a limit rather than what is spent: "where does the £1m threshold come
+# from?", "does the £100m red line apply to call-offs?".
+LIMIT_NOUN = re.compile(r"\s*(?:approval\s+|spend(?:ing)?\s+control\s+)?(?:threshold|limit|"
+                        r"red[- ]line|line|cap|ceiling|rule)s?\b", re.I)
+
+
+def _names_a_term(text: str, end: int) -> bool:
+    return bool(TERM_NOUN.match(text, end))
+
+
+def _names_a_limit(text: str, amount: Amount) -> bool:
+    return bool(LIMIT_NOUN.match(text, amount.end))
+
+
 def buys_hosting(text: str) -> bool:
     """Whether `text` speaks of hosting bought from someone, not denied ("no hosting") and
     not the department's own: "it will run on-premises in our own data centre" and "the
@@ -213,15 +232,16 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         context = f"{previous} {passage.heading}"
         several = mentions("facts.several_contracts", text)
         for amount in amounts(text):
-            if not _not_spend(text, amount) and not not_proposed(text, amount.start,
-                                                                 amount.end):
+            if not _not_spend(text, amount) and not _names_a_limit(text, amount) \
+                    and not not_proposed(text, amount.start, amount.end):
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = buys_hosting(text)
         fragment = len(WORD.findall(text)) <= 4
         refers = _starts_with("facts.refers_back", text) or fragment or bool(passage.reading)
         for years, start, end in durations(text, this_year):
             lo, hi = clause(text, start, end)
-            if mentions("facts.not_a_term", text[lo:hi]) or not_proposed(text, start, end):
+            if not _names_a_term(text, end) and mentions("facts.not_a_term", text[lo:hi]) \
+                    or not_proposed(text, start, end):
                 continue
             if SPREAD.search(text[lo:start]) and amounts(text[lo:start]) \
                     and not CONTRACT_SUBJECT.match(text):

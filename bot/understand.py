@@ -140,11 +140,14 @@ class Speller:
                 or any(ch.isupper() for ch in word[1:])):  # TCoP, GDS: names, not typos
             return None
         reach = 1 if len(lower) <= 6 else 2
-        # The guidance's words first; failing those, an English word one edit away
-        # ("acessibility" -> "accessibility", which meets "accessible" through the stemmer;
-        # two edits away, "chatbot" would become "chariot").
-        return (_closest(lower, self._choices, self.counts, reach)
-                or _closest(lower, _english_choices(), english_words(), 1))
+        # The guidance's words first, one edit away; failing those, an English word one edit
+        # away ("acessibility" -> "accessibility", which meets "accessible" through the
+        # stemmer; two edits away, "chatbot" would become "chariot"); failing that, a
+        # guidance word two edits away. An English word one edit away beats a guidance word
+        # two away: "offical" is "official", not "office".
+        return (_closest(lower, self._choices, self.counts, 1)
+                or _closest(lower, _english_choices(), english_words(), 1)
+                or (_closest(lower, self._choices, self.counts, reach) if reach > 1 else None))
 
 
 def _closest(word: str, choices: list[str], counts, reach: int) -> str | None:

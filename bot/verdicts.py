@@ -49,6 +49,8 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         return None  # "how long can a hosting contract last?" asks for the rule itself
     if facts.crypt_key and not facts.amounts and not ours and len(outcomes) == 1:
         return None  # "what is Crypt-Key?", "what's the threshold for Crypt-Key?"
+    if not outcomes and not PURCHASE.search(question):
+        return None  # "can we appeal if spend control says no?" is about the process
     open_rules = _undecided(question, facts)
     if not outcomes and not open_rules:
         return None
@@ -148,7 +150,16 @@ def _refs(citations: list[Citation]) -> str:
 
 # Without a figure, a question about "our" purchase is told what decides the verdict.
 OURS = re.compile(r"\b(we|we're|we've|our|us|i|my)\b", re.I)
-APPROVAL = re.compile(r"\b(approv\w*|sign[- ]?off|spend control|permission|clearance)\b", re.I)
+APPROVAL = re.compile(r"\b(approv\w*|sign[- ]?off|spend control|permission|clearance|"
+                      r"go ahead|go-ahead)\b", re.I)
+# What a question must name to be about a purchase when it states no fact the rules judge:
+# "do we need sign-off for our new CRM system?" is; "our spend control approval expired, can
+# we get it extended?" and "can we appeal if spend control says no?" are about the process.
+PURCHASE = re.compile(r"\b(contracts?|deals?|agreements?|licen[cs]es?|subscriptions?|host\w*|"
+                      r"suppliers?|vendors?|providers?|integrators?|buy\w*|bought|purchas\w*|"
+                      r"procur\w*|systems?|software|platforms?|services?|tools?|apps?|"
+                      r"projects?|programmes?|solutions?|kit|cloud|spend on|spending on|"
+                      r"costs?|worth|budget|Crypt-Key)\b", re.I)
 DECIDES = {  # rule -> (what decides it, the clauses to quote)
     "hosting-length": ("how long the new hosting contract runs", ["hosting-length"]),
     "automatic-extension": ("whether it renews or extends automatically",
