@@ -569,11 +569,18 @@ NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nin
                     r"twelve|dozens?|hundreds?|thousands?)\b", re.I)
 
 
+PEOPLE = term_set("people staff employees professionals persons workers officials officers")
+
+
 def _counted(question: str) -> set[str]:
-    """The stems of what "how many" counts ("how many points are there" counts points), or
-    nothing when it counts no named thing ("how many were there?")."""
+    """The stems of what "how many" counts ("how many points are there" counts points; "how
+    many IT people" counts people, whatever word the guidance uses for them), or nothing
+    when it counts no named thing ("how many were there?")."""
     match = HOW_MANY.search(asking(question))
-    return term_set(match.group(1)) if match else set()
+    if not match:
+        return set()
+    counted = term_set(" ".join(question[match.start(1):].split()[:2]))
+    return counted | PEOPLE if counted & PEOPLE else counted
 
 
 def _counts(sentence: str, counted: set[str]) -> bool:

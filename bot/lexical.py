@@ -42,7 +42,8 @@ SERIES = re.compile(r"\b([A-Za-z][A-Za-z-]+) ?(\d{1,2}(?:\.\d)?)\b(?!\s*(?:%|per
 # The doing a question asks about: "how do we appeal", "can we escalate", "should I chase".
 ACTION = re.compile(r"\bhow (?:do|can|could|should|would|will)\s+(?:we|i|you|they|"
                     r"departments?|the department)\s+(?:still\s+|then\s+|ever\s+)?"
-                    r"([a-z]+)\b|\b(?:can|could|may) (?:we|i) ([a-z]+)\s*(?:\?|$)", re.I)
+                    r"([a-z]+)\b|\b(?:can|could|may) (?:we|i) ([a-z]+)"
+                    r"(?:\s*(?:\?|$)|\s+(?:if|when|against|after)\b)", re.I)
 QUESTION_WORDS = frozenset("what who whom whose which when where why how is are does do did "
                            "can could should would will shall may might".split())
 DETERMINERS = frozenset("a an the this that these those our my your their any each every "
