@@ -67,6 +67,7 @@ PART_MARGIN = 0.1  # such a source may sit this far under the bar: the main answ
 # `spendbot eval` (target: at most 120).
 MAX_WORDS = 120
 SIDE_WORDS = 20  # more room when a question has two sides
+WHOLE_LIST = 5  # a list of this many items or fewer, leading the answer, is never cut
 
 
 class Status(StrEnum):
@@ -663,10 +664,15 @@ def within_words(citations: list[Citation], budget: int, each_side: bool = False
     used = 0
     for citation in citations:
         keep: list[int] = []
+        # The first passage's short list, lead-in and items, is its answer whole: cut after
+        # two of "three key transformations", it answers two thirds of the question.
+        whole = not shown and len(citation.quotes) <= WHOLE_LIST + 1 \
+            and citation.quotes[0].rstrip().endswith(":") and all(citation.is_item[1:])
         for i, quote in enumerate(citation.quotes):
             cost = _words(quote)
             lead_in = bool(keep) and citation.quotes[keep[-1]].rstrip().endswith(":")
-            if not keep and (not shown or each_side) or used + cost <= budget or lead_in:
+            if not keep and (not shown or each_side) or used + cost <= budget or lead_in \
+                    or whole:
                 keep.append(i)
                 used += cost
             else:

@@ -154,8 +154,13 @@ def _group(unit: _Unit, parts: list[_Unit], text: str, query,
     own = {u: lexical.coverage(query, term_set(text[u.start:u.end])) for u in items}
     ranked = sorted(items, key=lambda u: (u is not unit, -own[u]))
     top = max(own.get(unit, 0.0), own[ranked[0]])
-    matching = [u for u in ranked[:2] if own[u] > 0 and own[u] >= 0.7 * top]
     lead = [u for u in members if not u.is_item][:1]
+    if lead and lexical.coverage(query, term_set(text[lead[0].start:lead[0].end])) > top:
+        # The question asks for the list itself ("what were the three key transformations?"
+        # under "...will require three key transformations:"): its lead-in matches better
+        # than any one item, so every item is its answer.
+        return members[: MAX_LIST_ITEMS + 1]
+    matching = [u for u in ranked[:2] if own[u] > 0 and own[u] >= 0.7 * top]
     return sorted(lead + (matching or items[:1]), key=lambda u: u.start)
 
 
