@@ -240,3 +240,39 @@ def test_each_side_of_a_contrast_gets_its_own_sentence(answerer) -> None:
     quotes = " ".join(q for c in answer.citations for q in c.quotes)
     assert "CDOs will concentrate on producing digital public services" in quotes
     assert "CTOs will concentrate on providing the department-specific IT" in quotes
+
+
+def test_a_follow_up_keeps_the_facts_of_the_turn_before(answerer) -> None:
+    answer = answerer.ask("even if it's only fifty quid?",
+                          history=["do we need approval to spend on Crypt-Key?"])
+    assert answer.verdict is not None and answer.verdict.verdict == "needs_approval"
+    assert "Crypt-Key" in answer.lead
+
+
+@pytest.mark.parametrize("question", [
+    "could we appeal if spend control turns down our business case?",
+    "How many principles are in the Service Standard?",  # no number counts principles
+])
+def test_process_questions_and_uncounted_things_are_declined(answerer, question) -> None:
+    answer = answerer.ask(question)
+    assert not answer.answered and answer.verdict is None
+
+
+def test_how_many_is_answered_by_a_number_counting_the_thing(answerer) -> None:
+    answer = answerer.ask("how many call centres did government run back in 2005?")
+    assert answer.answered
+    assert "130 major call centres" in answer.citations[0].quotes[-1]
+
+
+def test_a_list_asked_for_as_a_whole_is_quoted_whole(answerer) -> None:
+    answer = answerer.ask("Which three key transformations does the 2005 strategy say the "
+                          "vision needs?")
+    quotes = " ".join(answer.citations[0].quotes)
+    for item in ("designed around the citizen", "shared services culture",
+                 "professionalism"):
+        assert item in quotes
+
+
+def test_a_typo_one_letter_from_an_english_word_is_not_made_a_guidance_word(answerer):
+    answer = answerer.ask("is this guidance offical?")
+    assert ("offical", "official") in answer.corrections

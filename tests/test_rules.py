@@ -37,6 +37,13 @@ def test_every_limit_rests_on_a_verbatim_clause() -> None:
      "crosses"),
     ("Our £90 million contract, is that under the limit?", "contract-value", "within"),
     ("We need Crypt-Key kit for £5,000.", "approval-threshold", "needs_approval"),
+    # A length written as the contract's adjective is its term, whatever else the clause
+    # says: a migration's own length would not count, this hosting agreement's does.
+    ("Our data centre migration needs a five year hosting agreement.", "hosting-length",
+     "crosses"),
+    ("A citizen facing service, spend is £101k.", "approval-threshold", "needs_approval"),
+    ("The supplier who runs our helpline system wants to be system integrator for it as "
+     "well.", "service-and-integrator", "crosses"),
 ])
 def test_scenario_questions(question: str, rule: str, verdict: str) -> None:
     assert verdicts(question)[rule] == verdict
@@ -96,6 +103,15 @@ def test_a_repeated_sum_is_one_red_line_with_every_passage_as_evidence() -> None
     assert [o.rule for o in crossed] == ["contract-value"]
     assert crossed[0].evidence == ("Contract | £150 million", "Total | £150 million",
                                    "The contract is worth £150 million.")
+
+
+@pytest.mark.parametrize("text", [
+    "Where does the £1m threshold come from?",
+    "Does the £100m red line apply to each call-off?",
+    "The migration will take 3 years.",
+])
+def test_a_sum_naming_a_limit_or_a_length_of_work_is_no_fact(text: str) -> None:
+    assert verdicts(text) == {}
 
 
 def test_silence_speaks_to_no_rule() -> None:
