@@ -276,3 +276,10 @@ def test_a_list_asked_for_as_a_whole_is_quoted_whole(answerer) -> None:
 def test_a_typo_one_letter_from_an_english_word_is_not_made_a_guidance_word(answerer):
     answer = answerer.ask("is this guidance offical?")
     assert ("offical", "official") in answer.corrections
+
+
+def test_what_a_thing_is_is_answered_by_its_definition(answerer) -> None:
+    answer = answerer.ask("what's a cto?")
+    assert answer.citations[0].doc_id == "chief-technology-officer"
+    assert answer.citations[0].quote == ("A chief technology officer is the organisation's "
+                                         "technology strategist.")
