@@ -56,15 +56,42 @@ class Citation:
     is_item: list[bool] = field(default_factory=list)  # which quotes are list items
 
 
+# What a sentence says of its subject follows it: "CDOs will concentrate on...", "the CIO
+# Council will determine...", "mission IT: the line of business applications...". A sentence
+# that only names it in passing ("...reporting into the CDO") says less about it.
+SAYS = frozenset("will should must is are has have can may would sets leads manages owns "
+                 "provides concentrates".split())
+ABOUT_BONUS = 0.05  # a tie-breaker: a side's sentence about it, over one naming it in passing
+
+
+def about(sentence: str, subject, lexical: LexicalIndex) -> bool:
+    """Whether `sentence` says something of `subject` (query terms): the subject, in at most
+    four words, followed by a colon or a verb such as "will" or "is"."""
+    if not subject or lexical.coverage(subject, term_set(sentence)) < 1.0:
+        return False
+    words = re.findall(r"[\w’'-]+|:", sentence)
+    for i in range(len(words)):
+        for j in range(i, min(i + 4, len(words))):
+            if words[j] == ":":
+                break
+            if lexical.coverage(subject, term_set(" ".join(words[i:j + 1]))) == 1.0:
+                after = words[j + 1:j + 2]
+                if after and (after[0] == ":" or after[0].lower() in SAYS):
+                    return True
+                break
+    return False
+
+
 def quote_passage(passage: Passage, query, lexical: LexicalIndex,
-                  avoid=()) -> Citation | None:
+                  avoid=(), subject=()) -> Citation | None:
     """Choose what to quote from one passage: the sentence that answers (the passage's lead
     sentence, found by sentence search, unless word matching finds a clearly better one),
     or the whole list it is in.
 
     `avoid` holds the other sides' subjects when this quote answers one side of a contrast:
     a sentence naming both ("the new roles of the CDO and CTO") says less about this side
-    than one naming it alone ("CDOs will concentrate on..."), so it scores half.
+    than one naming it alone ("CDOs will concentrate on..."), so it scores half. `subject`
+    is this side's own subject: a sentence `about` it scores higher.
     """
     text = passage.text
     parts = units(text)
@@ -88,6 +115,8 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
             bonus += LEAD_BONUS  # the sentence meaning-search found
         shared = AVOIDED if avoid and unit.list_id is None and lexical.coverage(avoid, own) \
             else 1.0
+        if subject and about(words, subject, lexical):
+            bonus += ABOUT_BONUS
         if lexical.coverage(query, own) or unit.list_id is not None:
             # A list is what its section says, so it answers the question its heading
             # asks ("What are the red lines?" under "The four spend control red lines").

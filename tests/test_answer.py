@@ -283,3 +283,22 @@ def test_what_a_thing_is_is_answered_by_its_definition(answerer) -> None:
     assert answer.citations[0].doc_id == "chief-technology-officer"
     assert answer.citations[0].quote == ("A chief technology officer is the organisation's "
                                          "technology strategist.")
+
+
+def test_each_side_is_quoted_from_a_sentence_about_it(answerer) -> None:
+    answer = answerer.ask("whats the difference between the CTO and the CDO?")
+    quotes = " ".join(q for c in answer.citations for q in c.quotes)
+    assert "CDOs will concentrate on producing digital public services" in quotes
+    assert "CTOs will concentrate on providing the department-specific IT" in quotes
+
+
+def test_a_sentence_about_a_subject_says_something_of_it(answerer) -> None:
+    from bot.quotes import about
+
+    lexical = answerer.retriever.snapshot().lexical
+    cdo = lexical.query_terms("CDO")
+    assert about("CDOs will concentrate on producing digital public services.", cdo, lexical)
+    assert about("mission IT: the line of business applications", lexical.query_terms(
+        "mission IT"), lexical)
+    assert not about("a service manager role should be in place, reporting into the CDO with "
+                     "accountability.", cdo, lexical)
