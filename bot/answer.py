@@ -328,7 +328,8 @@ class Answerer:
             # an answer on average, most of it passages beside the point.
             chosen = []
         sections = [work.snapshot.whole_section(p) for p in _one_per_place(chosen)]
-        citations = [quote_passage(p, query, lexical) for p in sections]
+        names = _lower_words(work.snapshot) if WHO_DID.search(work.understood.text) else None
+        citations = [quote_passage(p, query, lexical, names=names) for p in sections]
         work.sides = question_parts(work.understood.text) if work.verdict is None else []
         if work.sides:  # each side of a contrast, each part of a two-part question, quoted
             citations, sections = self._each_side(work, work.sides)
@@ -448,6 +449,22 @@ def _corpus_text(snapshot: IndexSnapshot) -> str:
     """Everything the guidance says, lower case, spaces folded: where a name is looked up."""
     titles = tuple(f"{m.title} {m.section}" for m in snapshot.metas)
     return _corpus_for(snapshot.name, tuple(snapshot.texts) + titles)
+
+
+# "who was the government CTO?", "who wrote the foreword?": asks for someone, whom the
+# guidance names ("Liam Maxwell, Chief Technology Officer of the UK government, ...").
+WHO_DID = re.compile(r"\bwho\s+(?:was|were|wrote|asked|commissioned|signed|led|chaired|"
+                     r"introduced|announced|launched)\b", re.I)
+
+
+@functools.lru_cache(maxsize=4)
+def _lower_words_for(name: str, texts: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for text in texts for w in re.findall(r"\b[a-z]+\b", text))
+
+
+def _lower_words(snapshot: IndexSnapshot) -> frozenset[str]:
+    """Every word the guidance writes in lower case somewhere: what a name is not."""
+    return _lower_words_for(snapshot.name, tuple(snapshot.texts))
 
 
 def _speller(snapshot: IndexSnapshot) -> Speller:

@@ -82,8 +82,20 @@ def about(sentence: str, subject, lexical: LexicalIndex) -> bool:
     return False
 
 
+# A run of capitalised words none of which the guidance ever writes in lower case: a name
+# ("Liam Maxwell", "Rt Hon Tony Blair"), or a place or body ("Stockley House").
+NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
+NAME_BONUS = 0.15  # for "who was/wrote...?": the sentence that names someone
+
+
+def names_someone(sentence: str, lower_words: frozenset[str]) -> bool:
+    return any(all(w.lower() not in lower_words for w in m.group(0).split())
+               for m in NAME_RUN.finditer(sentence))
+
+
 def quote_passage(passage: Passage, query, lexical: LexicalIndex,
-                  avoid=(), subject=()) -> Citation | None:
+                  avoid=(), subject=(), names: frozenset[str] | None = None
+                  ) -> Citation | None:
     """Choose what to quote from one passage: the sentence that answers (the passage's lead
     sentence, found by sentence search, unless word matching finds a clearly better one),
     or the whole list it is in.
@@ -91,7 +103,9 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
     `avoid` holds the other sides' subjects when this quote answers one side of a contrast:
     a sentence naming both ("the new roles of the CDO and CTO") says less about this side
     than one naming it alone ("CDOs will concentrate on..."), so it scores half. `subject`
-    is this side's own subject: a sentence `about` it scores higher.
+    is this side's own subject: a sentence `about` it scores higher. `names`, for a
+    question asking who did something, is the guidance's lower-case words: a sentence naming
+    someone (`names_someone`) scores higher.
     """
     text = passage.text
     parts = units(text)
@@ -117,6 +131,8 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
             else 1.0
         if subject and about(words, subject, lexical):
             bonus += ABOUT_BONUS
+        if names is not None and names_someone(words, names):
+            bonus += NAME_BONUS
         if lexical.coverage(query, own) or unit.list_id is not None:
             # A list is what its section says, so it answers the question its heading
             # asks ("What are the red lines?" under "The four spend control red lines").

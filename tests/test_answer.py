@@ -302,3 +302,12 @@ def test_a_sentence_about_a_subject_says_something_of_it(answerer) -> None:
         "mission IT"), lexical)
     assert not about("a service manager role should be in place, reporting into the CDO with "
                      "accountability.", cdo, lexical)
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Who signed the foreword to Transformational Government?", "Tony Blair"),
+    ("who was government CTO when the CTO guidance was written?", "Liam Maxwell"),
+])
+def test_who_did_something_is_answered_with_the_name(answerer, question, name) -> None:
+    answer = answerer.ask(question)
+    assert name in answer.citations[0].quote or name in " ".join(answer.citations[0].quotes)
