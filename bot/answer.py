@@ -34,7 +34,15 @@ from pathlib import Path
 from bot.lexical import LexicalIndex, for_lookup, numbering, searchable, term_set, terms
 from bot.privacy import redact, without_placeholders
 from bot.privacy import warning as privacy_warning
-from bot.quotes import MISSING_PART, Citation, about, distinct, quote_passage, verify_quotes
+from bot.quotes import (
+    MISSING_PART,
+    Citation,
+    about,
+    distinct,
+    names_someone,
+    quote_passage,
+    verify_quotes,
+)
 from bot.retrieval import GuidanceRetriever, IndexSnapshot, Passage
 from bot.understand import (
     Lexicon,
@@ -310,7 +318,9 @@ class Answerer:
                                                                 None).expanded)
             if not query:  # "..., how many were there?" asks about the first part's subject
                 query = lexical.query_terms(work.search)
-            if not gives_what_is_asked(part, work.supported, query, lexical):
+            near = [p for p in work.passages
+                    if p.relevance >= self.min_relevance - PART_MARGIN]
+            if not gives_what_is_asked(part, near, query, lexical):
                 raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
 
     def _select(self, work: _Work) -> None:
@@ -328,8 +338,11 @@ class Answerer:
             # an answer on average, most of it passages beside the point.
             chosen = []
         sections = [work.snapshot.whole_section(p) for p in _one_per_place(chosen)]
-        names = _lower_words(work.snapshot) if WHO_DID.search(work.understood.text) else None
-        citations = [quote_passage(p, query, lexical, names=names) for p in sections]
+        prefer = self._gives(work, query) if work.verdict is None else None
+        if prefer is not None:  # a passage that gives what is asked for leads
+            chosen = _giving_first(chosen, work.passages, prefer, self.min_relevance)
+            sections = [work.snapshot.whole_section(p) for p in _one_per_place(chosen)]
+        citations = [quote_passage(p, query, lexical, prefer=prefer) for p in sections]
         work.sides = question_parts(work.understood.text) if work.verdict is None else []
         if work.sides:  # each side of a contrast, each part of a two-part question, quoted
             citations, sections = self._each_side(work, work.sides)
@@ -339,6 +352,16 @@ class Answerer:
         work.sources = {p.chunk_id: p.sources for p in sections}
         if work.verdict is not None:
             work.sources.update(work.verdict.sources)
+
+    def _gives(self, work: _Work, query) -> Callable[[str], bool] | None:
+        """What tells a sentence that gives what the question asks for (a name for "who
+        was...?", a date for "when...?", a count of the thing for "how many...?"), if it asks
+        for a particular kind of thing."""
+        lexical = work.snapshot.lexical
+        if WHO_DID.search(work.understood.text):
+            lower = _lower_words(work.snapshot)
+            return lambda sentence: names_someone(sentence, lower)
+        return giving(work.understood.text, query, lexical)
 
     def _each_side(self, work: _Work, sides: list[str]) -> tuple[list[Citation],
                                                                  list[Passage]]:
@@ -591,7 +614,7 @@ ASKS = [
      re.compile(r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twelve)[- ]"
                 r"(day|week|month|year|hour)s?\b", re.I)),
     (re.compile(r"\bdeadline\b|\bby when\b|\bwhen(?:'s|’s| is| are| do| does| will| should| "
-                r"must| can)\b", re.I),
+                r"must| can| was| were| did)\b", re.I),
      re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|"
                 r"september|october|november|december)\b|\b(annual|yearly|monthly|weekly|"
                 r"daily|quarterly)\b", re.I)),
@@ -631,22 +654,34 @@ def asking(question: str) -> str:
     return " ".join(asks) or question
 
 
-def gives_what_is_asked(question: str, supported: list[Passage], query,
-                        lexical: LexicalIndex) -> bool:
-    """False when the question asks for a kind of thing (a duration, a contact, a count, a
-    cost, a form) that no sentence of the supporting passages gives about its subject."""
+def giving(question: str, query, lexical: LexicalIndex) -> Callable[[str], bool] | None:
+    """For a question asking for a kind of thing (a duration, a contact, a count of the
+    thing, a cost, a form), what tells a sentence that gives it about the question's
+    subject. The sentence alone must share the subject: counting its document's title too
+    let "how long does spend control approval take?" be answered by the 2 year hosting
+    limit, under the title "Spend control red lines and approval thresholds"."""
     gives = asked_for(question)
     if gives is None:
-        return True
+        return None
     counted = _counted(question)
-    for passage in supported:
-        for unit in text_units(passage.text):
-            sentence = passage.text[unit.start:unit.end]
-            if gives.search(sentence) and lexical.coverage(
-                    query, term_set(sentence)) >= ASK_COVERAGE and (
-                    not counted or _counts(sentence, counted)):
-                return True
-    return False
+
+    def gives_it(sentence: str) -> bool:
+        return bool(gives.search(sentence)) and lexical.coverage(
+            query, term_set(sentence)) >= ASK_COVERAGE and (
+            not counted or _counts(sentence, counted))
+    return gives_it
+
+
+def gives_what_is_asked(question: str, supported: list[Passage], query,
+                        lexical: LexicalIndex) -> bool:
+    """False when the question asks for a kind of thing that no sentence of the supporting
+    passages gives about its subject."""
+    gives = giving(question, query, lexical)
+    return gives is None or any(_gives_in(p, gives) for p in supported)
+
+
+def _gives_in(passage: Passage, gives: Callable[[str], bool]) -> bool:
+    return any(gives(passage.text[u.start:u.end]) for u in text_units(passage.text))
 
 
 HOW_MANY = re.compile(r"\bhow many\s+(?:more\s+|different\s+|separate\s+)?([a-z][\w-]*)", re.I)
@@ -677,6 +712,18 @@ def _counts(sentence: str, counted: set[str]) -> bool:
         if term_set(after) & counted:
             return True
     return False
+
+
+def _giving_first(chosen: list[Passage], passages: list[Passage],
+                  gives: Callable[[str], bool], min_relevance: float) -> list[Passage]:
+    """The chosen passages with the first one that gives what is asked for in front: one
+    of them, or failing that a retrieved passage near the bar ("when was the CTO page
+    published?" is answered by the page's "Published 7 October 2024")."""
+    near = [p for p in passages if p not in chosen and p.relevance >= min_relevance - PART_MARGIN]
+    for passage in chosen + near:
+        if _gives_in(passage, gives):
+            return [passage] + [p for p in chosen if p is not passage][:MAX_CITATIONS - 1]
+    return chosen
 
 
 def _says_of(passage: Passage, subject, lexical: LexicalIndex) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote as url_quote
 
@@ -85,7 +86,9 @@ def about(sentence: str, subject, lexical: LexicalIndex) -> bool:
 # A run of capitalised words none of which the guidance ever writes in lower case: a name
 # ("Liam Maxwell", "Rt Hon Tony Blair"), or a place or body ("Stockley House").
 NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
-NAME_BONUS = 0.15  # for "who was/wrote...?": the sentence that names someone
+# For a question asking for a kind of thing (who did it, a date, a count), the sentence
+# that gives one ("Liam Maxwell, Chief Technology Officer...", "Published 7 October 2024").
+PREFER_BONUS = 0.15
 
 
 def names_someone(sentence: str, lower_words: frozenset[str]) -> bool:
@@ -94,7 +97,7 @@ def names_someone(sentence: str, lower_words: frozenset[str]) -> bool:
 
 
 def quote_passage(passage: Passage, query, lexical: LexicalIndex,
-                  avoid=(), subject=(), names: frozenset[str] | None = None
+                  avoid=(), subject=(), prefer: Callable[[str], bool] | None = None
                   ) -> Citation | None:
     """Choose what to quote from one passage: the sentence that answers (the passage's lead
     sentence, found by sentence search, unless word matching finds a clearly better one),
@@ -103,9 +106,9 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
     `avoid` holds the other sides' subjects when this quote answers one side of a contrast:
     a sentence naming both ("the new roles of the CDO and CTO") says less about this side
     than one naming it alone ("CDOs will concentrate on..."), so it scores half. `subject`
-    is this side's own subject: a sentence `about` it scores higher. `names`, for a
-    question asking who did something, is the guidance's lower-case words: a sentence naming
-    someone (`names_someone`) scores higher.
+    is this side's own subject: a sentence `about` it scores higher. `prefer`, for a
+    question asking for a kind of thing, tells the sentences that give one: they score
+    higher.
     """
     text = passage.text
     parts = units(text)
@@ -131,8 +134,8 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
             else 1.0
         if subject and about(words, subject, lexical):
             bonus += ABOUT_BONUS
-        if names is not None and names_someone(words, names):
-            bonus += NAME_BONUS
+        if prefer is not None and prefer(words):
+            bonus += PREFER_BONUS
         if lexical.coverage(query, own) or unit.list_id is not None:
             # A list is what its section says, so it answers the question its heading
             # asks ("What are the red lines?" under "The four spend control red lines").
