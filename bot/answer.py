@@ -624,7 +624,8 @@ ASKS = [
     # Who holds a post now: the guidance describes roles, never who is in them.
     (re.compile(r"\bwho(?:'s|’s| is| are)\b.{0,60}\b(current|currently|right now|at the moment|"
                 r"these days|today)\b", re.I),
-     re.compile(r"\b(current|currently)\b.*\b(is|are)\b [A-Z][a-z]+ [A-Z][a-z]+", re.I)),
+     # A name is capitalised whatever the flags: "the current CTO is Jane Smith".
+     re.compile(r"\b(current|currently)\b.*\b(is|are)\b (?-i:[A-Z][a-z]+ [A-Z][a-z]+)", re.I)),
     (re.compile(r"\bhow many\b", re.I), re.compile(r"\b\d[\d,]*\b|\b(one|two|three|four|"
                                                     r"five|six|seven|eight|nine|ten|dozen|"
                                                     r"hundred)\b", re.I)),

@@ -311,3 +311,9 @@ def test_a_sentence_about_a_subject_says_something_of_it(answerer) -> None:
 def test_who_did_something_is_answered_with_the_name(answerer, question, name) -> None:
     answer = answerer.ask(question)
     assert name in answer.citations[0].quote or name in " ".join(answer.citations[0].quotes)
+
+
+def test_who_holds_a_post_now_is_declined(answerer) -> None:
+    # The guidance names a government CTO of 2013, never who holds the post now.
+    answer = answerer.ask("who is the current government CTO?")
+    assert not answer.answered and answer.reason == "unsupported_ask"
