@@ -317,3 +317,11 @@ def test_who_holds_a_post_now_is_declined(answerer) -> None:
     # The guidance names a government CTO of 2013, never who holds the post now.
     answer = answerer.ask("who is the current government CTO?")
     assert not answer.answered and answer.reason == "unsupported_ask"
+
+
+def test_words_the_guidance_never_uses_do_not_sink_what_is_asked_for(answerer) -> None:
+    # "mention" is no word of the guidance: it used to outweigh "red lines", and the count
+    # "four red lines" was declined as not given.
+    answer = answerer.ask("the draft code of practice - how many red lines does it mention?")
+    assert answer.answered
+    assert any("four red lines" in q for c in answer.citations for q in c.quotes)
