@@ -632,6 +632,15 @@ ASKS = [
     (re.compile(r"\bhow much (does|do|will|would|is|are)\b.*\b(cost|pay|paid|earn|salary)\b|"
                 r"\b(salary|salaries|pay band|price|cost of)\b", re.I),
      re.compile(r"£\s?\d|\b\d[\d,]* (pounds|per cent|%)", re.I)),
+    # Examples the guidance never gives: "any examples of contracts that got an exception?"
+    (re.compile(r"\b(?:any|some|real|actual|worked)\s+examples?\b|\bexamples? of\b", re.I),
+     re.compile(r"\bfor example\b|\be\.g\.|\bsuch as\b|\bfor instance\b|\bexamples?\b|\blike\b",
+                re.I)),
+    # What something saved: a sum said to be saved, not any sum ("how much have the red
+    # lines saved?" is not answered by the £100 million limit).
+    (re.compile(r"\bhow much\b.{0,60}\bsav(?:e|ed|es|ing|ings)\b", re.I),
+     re.compile(r"(?:£\s?\d|\d[\d,.]* ?(?:pounds|billion|million|bn|m)\b).*\bsav|\bsav\w*.*"
+                r"(?:£\s?\d|\d[\d,.]* ?(?:billion|million|bn|m)\b)", re.I)),
     (re.compile(r"\b(is there|are there|do you have|where (is|are|can i find)|which|what) "
                 r"(a |an |the )?(\w+ )?(form|template|checklist)s?\b", re.I),
      re.compile(r"\b(form|template|checklist)s?\b", re.I)),

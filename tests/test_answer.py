@@ -325,3 +325,18 @@ def test_words_the_guidance_never_uses_do_not_sink_what_is_asked_for(answerer) -
     answer = answerer.ask("the draft code of practice - how many red lines does it mention?")
     assert answer.answered
     assert any("four red lines" in q for c in answer.citations for q in c.quotes)
+
+
+@pytest.mark.parametrize("question", [
+    "are there real examples of departments allowed past the hosting red line?",
+    "how much have spend controls saved so far?",  # the £100 million limit is no saving
+])
+def test_examples_and_savings_the_guidance_never_gives_are_declined(answerer, question):
+    answer = answerer.ask(question)
+    assert not answer.answered and answer.reason == "unsupported_ask"
+
+
+def test_examples_the_guidance_gives_are_quoted(answerer) -> None:
+    answer = answerer.ask("what are examples of leadership for the technology architecture "
+                          "skill?")
+    assert answer.answered and answer.citations[0].section.startswith("Technology architecture")
