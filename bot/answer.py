@@ -215,6 +215,7 @@ class _Work:
     more: list[Citation] = field(default_factory=list)
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sides: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)  # parts of the question not given
 
 
 class Answerer:
@@ -314,8 +315,11 @@ class Answerer:
         if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
         # A two-part question is checked part by part: "by when ..., and what came after?"
-        # asks for a date in its first part only.
-        for part in question_parts(work.understood.text) or [work.understood.text]:
+        # asks for a date in its first part only. A part the guidance does not give is said
+        # to be uncovered, and the other part answered; a question none of whose parts is
+        # given is declined.
+        parts = question_parts(work.understood.text) or [work.understood.text]
+        for part in parts:
             text = work.search if part == work.understood.text else part
             query = lexical.query_terms(text + " " + understand(part, self.lexicon,
                                                                 None).expanded)
@@ -324,7 +328,18 @@ class Answerer:
             near = [p for p in work.passages
                     if p.relevance >= self.min_relevance - PART_MARGIN]
             if not gives_what_is_asked(part, near, query, lexical):
-                raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+                work.uncovered.append(part)
+        answered = [part for part in parts if part not in work.uncovered]
+        if work.uncovered and (not answered or not all(self._stands(p) for p in answered)):
+            raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+
+    def _stands(self, part: str) -> bool:
+        """Whether a part of a question is answered on its own: it asks for a kind of thing
+        the passages give, or its own best passage clears the bar by a margin (a part that
+        merely asks nothing in particular, "and who chairs it?", is no answer by default)."""
+        read = understand(part, self.lexicon, None)
+        found = self.retriever.passages(read.text, read.expanded)
+        return bool(found) and found[0].relevance >= self.min_relevance
 
     def _select(self, work: _Work) -> None:
         lexical = work.snapshot.lexical
@@ -346,7 +361,8 @@ class Answerer:
             chosen = _giving_first(chosen, work.passages, prefer, self.min_relevance)
             sections = [work.snapshot.whole_section(p) for p in _one_per_place(chosen)]
         citations = [quote_passage(p, query, lexical, prefer=prefer) for p in sections]
-        work.sides = question_parts(work.understood.text) if work.verdict is None else []
+        work.sides = [part for part in question_parts(work.understood.text)
+                      if part not in work.uncovered] if work.verdict is None else []
         if work.sides:  # each side of a contrast, each part of a two-part question, quoted
             citations, sections = self._each_side(work, work.sides)
         if work.verdict is not None:
@@ -435,6 +451,8 @@ class Answerer:
         notes = [f"{'The word' if len(unknown) == 1 else 'The words'} {quoted(unknown)} "
                  f"{'does' if len(unknown) == 1 else 'do'} not appear in the guidance I hold, "
                  "so check that the passages answer your question."] if unknown else []
+        notes += [f"The guidance I have does not say this part: “{part.rstrip('?')}”."
+                  for part in work.uncovered]
         currency = currency_line(work.citations)
         if currency:
             notes.insert(0, currency)

@@ -340,3 +340,11 @@ def test_examples_the_guidance_gives_are_quoted(answerer) -> None:
     answer = answerer.ask("what are examples of leadership for the technology architecture "
                           "skill?")
     assert answer.answered and answer.citations[0].section.startswith("Technology architecture")
+
+
+def test_a_two_part_question_answers_the_part_the_guidance_gives(answerer) -> None:
+    answer = answerer.ask("what grade is a CTO and how many CTOs are there in government?")
+    assert answer.answered
+    assert "SCS 2 (Senior Civil Service 2)" in answer.citations[0].quotes
+    assert "does not say this part: “how many CTOs are there in government”" in answer.text
+    assert len(answer.citations) == 1  # nothing quoted for the part it does not give
