@@ -49,7 +49,10 @@ QUESTION_WORDS = frozenset("what who whom whose which when where why how is are 
 DETERMINERS = frozenset("a an the this that these those our my your their any each every "
                         "its".split())
 NOT_NOUN_ENDINGS = ("est", "er", "ed", "ing", "ly", "ous", "ive", "ful", "able", "ible", "al")
-NOT_NOUNS = frozenset("instead else ones auto like same".split())
+# Words that are never the thing a question asks about: "what are CTOs told about...?"
+# (irregular participles, which no ending gives away, among them).
+NOT_NOUNS = frozenset("""instead else ones auto like same told said meant given known seen
+made done taken brought thought got gotten kept left put set shown written""".split())
 MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand million billion bn
 one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy
 eighty ninety""".split())
@@ -292,6 +295,7 @@ class LexicalIndex:
                 phrase.append(word)
             # "which football club", "the max day rate": the thing asked for is the last
             # word of the phrase; when the guidance never uses it, nothing here gives it.
+            phrase = [word for word in phrase if word.lower() not in NOT_NOUNS]
             if phrase and (not any(self.known(word) for word in phrase)
                            or len(phrase) > 1 and not self.known(phrase[-1])):
                 subjects += [word for word in phrase if not self.known(word)]

@@ -348,3 +348,12 @@ def test_a_two_part_question_answers_the_part_the_guidance_gives(answerer) -> No
     assert "SCS 2 (Senior Civil Service 2)" in answer.citations[0].quotes
     assert "does not say this part: “how many CTOs are there in government”" in answer.text
     assert len(answer.citations) == 1  # nothing quoted for the part it does not give
+
+
+@pytest.mark.parametrize("question", [
+    "is there a limit on how long hosting contracts can be?",  # the guidance: "no more than"
+    "what are CTOs told about commodity tech?",  # "told" is no thing asked about
+])
+def test_everyday_words_for_the_guidance_are_not_unknown_subjects(answerer, question):
+    answer = answerer.ask(question)
+    assert answer.answered, answer.message
