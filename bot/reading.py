@@ -93,9 +93,20 @@ def _phrases(*path: str) -> re.Pattern[str]:
         data = data[key]
     words = sorted(data, key=len, reverse=True)
     # Whole words, unless the cue ends in "*": "host*" is "host", "hosting", "hosted".
-    alternatives = [re.escape(w[:-1]) if w.endswith("*") else re.escape(w) + r"(?![\w])"
+    alternatives = [cue_pattern(w[:-1]) if w.endswith("*") else cue_pattern(w) + r"(?![\w])"
                     for w in words]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")", re.I)
+    return re.compile("|".join(alternatives), re.I)
+
+
+def cue_pattern(phrase: str) -> str:
+    """A cue phrase as a pattern matching at a word start, with "will" also matching its
+    contraction, as people write it: "will consider" is also "we'll consider", "we will"
+    also "we'll", so a cue list need not spell out each."""
+    escaped = re.escape(phrase)
+    escaped = re.sub(r"(?<=\w)\\ will(?![\w])", r"(?:\\s+will|['’]ll)", escaped)
+    if re.match(r"will(?![\w])", phrase, re.I):
+        return r"(?:(?<![\w-])will|(?<=\w)['’]ll)" + escaped[4:]
+    return r"(?<![\w-])" + escaped
 
 
 def find(phrases: str, text: str) -> list[re.Match[str]]:

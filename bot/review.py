@@ -25,6 +25,7 @@ from bot.quotes import text_fragment_link
 from bot.reading import (
     WORD,
     Passage,
+    cue_pattern,
     deferred,
     find,
     negated,
@@ -132,7 +133,7 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     if not phrases:
         return None
     ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in ordered) + ")", re.I)
+    return re.compile("|".join(cue_pattern(p) for p in ordered), re.I)
 
 
 def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:

@@ -155,6 +155,8 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "previous portal.", ["contract-value"]),
     ("The previous contract was worth £400 million. The new one is £20 million.",
      ["approval-threshold"]),
+    # "We'll replace the current app" proposes: the sum is spend, not today's.
+    ("We'll replace the current app with a product for £1.8 million.", ["approval-threshold"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
@@ -233,6 +235,9 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
      "one.", "share-and-reuse", "addressed"),
     ("Our spend is £12 million for software-as-a-service licences.", "cloud-first",
      "addressed"),
+    # "we'll" is "we will": a contracted deferral still puts off.
+    ("# Proposal\n\n## Open source\n\nWe'll consider this once the product is chosen.",
+     "open", "not_mentioned"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
