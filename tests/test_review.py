@@ -238,6 +238,15 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     # "we'll" is "we will": a contracted deferral still puts off.
     ("# Proposal\n\n## Open source\n\nWe'll consider this once the product is chosen.",
      "open", "not_mentioned"),
+    # "has not" denies what comes before it, as "is not" does.
+    ("Public cloud has not been assessed.", "cloud-first", "at_odds"),
+    # A second verb's negation is about the subject, not the noun just before it.
+    ("The platform runs on public cloud. Cloud hosting is bought separately under the "
+     "department's existing cloud agreement and is not part of this contract.", "cloud-first",
+     "addressed"),
+    # Moving from on-premises is leaving it.
+    ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
+     "addressed"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
