@@ -184,6 +184,11 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
             hit = True
             if not_proposed(text, match.start(), match.end()):
                 continue  # "today the licence renews automatically": what is replaced
+            if deferred(text, match.start(), match.end()):
+                # Not chosen yet: "hosting is to be decided; the options include our own
+                # data centre or cloud" is a gap, not a concern.
+                signals.setdefault("deferred", passage.text)
+                continue
             avoided = rejected(text, match.start()) or negated(text, match.start(),
                                                                match.end())
             signals.setdefault("addressed" if avoided else "at_odds", passage.text)
@@ -201,8 +206,9 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
                 and len(WORD.findall(passage.heading)) <= 4:
             # "## Accessibility" then "To be decided.": a section heading names the topic;
             # a title ("DfE – book CPD for teachers (alpha)") does not.
-            if _starts_with_any("passages.elsewhere", text):
-                continue  # "See commercial section.": an answer, if any, is elsewhere
+            if _starts_with_any("passages.elsewhere", text) or _starts_with_any(
+                    "passages.no_answer", text):
+                continue  # "See commercial section.", "N/A.": an answer, if any, is elsewhere
             if deferred(text, 0, len(text)):  # "Not looked at yet.", "See later."
                 signals.setdefault("deferred", passage.text)
             elif negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):

@@ -244,6 +244,17 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("The platform runs on public cloud. Cloud hosting is bought separately under the "
      "department's existing cloud agreement and is not part of this contract.", "cloud-first",
      "addressed"),
+    # "once the service is…" puts off what it governs; "once a year" is how often.
+    ("The security review will take place once the service is in production.", "secure",
+     "not_mentioned"),
+    ("The system will be penetration tested once a year.", "secure", "addressed"),
+    ("An accessibility audit is planned for after the move.", "accessible", "not_mentioned"),
+    # Options listed are no choice, for or against.
+    ("Hosting is to be decided in the next phase; the options include our own data centre or "
+     "cloud.", "cloud-first", "not_mentioned"),
+    # A supplier's claim is not the proposal's assurance.
+    ("The supplier says their product is accessible.", "accessible", "not_mentioned"),
+    ("# Proposal\n\n## Greening ICT\n\nN/A at this stage.", "greening-ict", "not_mentioned"),
     # Moving from on-premises is leaving it.
     ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
