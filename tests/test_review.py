@@ -255,6 +255,18 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     # A supplier's claim is not the proposal's assurance.
     ("The supplier says their product is accessible.", "accessible", "not_mentioned"),
     ("# Proposal\n\n## Greening ICT\n\nN/A at this stage.", "greening-ict", "not_mentioned"),
+    # Named assurance, access tools, power and a sourcing approach are what they name.
+    ("All disks will be encrypted and the provider must hold ISO 27001.", "secure",
+     "addressed"),
+    ("We will run an IT health check before cut-over.", "secure", "addressed"),
+    ("We will test it with two instructors who use screen magnifiers.", "accessible",
+     "addressed"),
+    ("We'll test the new map with keyboard-only users.", "accessible", "addressed"),
+    ("Switching off 40 servers will reduce the department's electricity use.", "greening-ict",
+     "addressed"),
+    ("Our sourcing approach is to buy the work through a framework.", "sourcing-strategy",
+     "addressed"),
+    ("We will buy it after comparing four listed products.", "sourcing-strategy", "addressed"),
     # Moving from on-premises is leaving it.
     ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
