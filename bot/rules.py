@@ -115,6 +115,9 @@ CONTRACT_SUBJECT = re.compile(r"\s*(?:the|this|our|its|each|a|an)\s+(?:[\w-]+\s+
                               r"(?:contract|deal|agreement|call-off|licence|license|"
                               r"subscription)s?\b(?!\s+(?:team|manager|management|route))",
                               re.I)
+# A sum per year: "£40 million a year", "£2.1m per annum", "£300k annually".
+PER_YEAR = re.compile(r"\s*(?:(?:a|per|each|every)\s+(?:year|annum)\b|annually\b|p\.?a\.?(?!\w)|"
+                      r"/\s*(?:year|yr)\b)", re.I)
 UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|expires in)\s+"
                    rf"(?:(?:the )?(?:end|start|middle) of\s+|early\s+|late\s+|mid[- ])?"
                    rf"(?:{_MONTH}\s+)?(20\d\d)\b", re.I)
@@ -165,6 +168,13 @@ def _not_spend(text: str, amount: Amount) -> bool:
     return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
 
 
+def _over_the_term(amount: Amount, years: float) -> Amount:
+    """A yearly price as the contract's worth: "£40 million a year for a three-year
+    contract" is a £120 million contract, which is what the contract-value line measures."""
+    return Amount(amount.value * years, f"{amount.text} a year for {_years(years)}",
+                  amount.start, amount.end)
+
+
 def buys_hosting(text: str) -> bool:
     """Whether `text` speaks of hosting bought from someone, not denied ("no hosting") and
     not the department's own: "it will run on-premises in our own data centre" and "the
@@ -206,15 +216,23 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     of sums that are savings, and of a contract named in one sentence and measured in the
     next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
     said: list[Observation] = []
+    rates: list[tuple[Amount, str, bool, float | None]] = []
     previous = previous_text = ""
     for item in sentences:
         passage = item if isinstance(item, Passage) else Passage(item)
         text, evidence = passage.read, passage.text
         context = f"{previous} {passage.heading}"
         several = mentions("facts.several_contracts", text)
+        terms = [years for years, start, end in durations(text, this_year)
+                 if not mentions("facts.not_a_term", text[slice(*clause(text, start, end))])]
         for amount in amounts(text):
             if not _not_spend(text, amount) and not not_proposed(text, amount.start,
                                                                  amount.end):
+                if PER_YEAR.match(text, amount.end):
+                    # A yearly price is multiplied by a term stated with it, else by the
+                    # contract's length once it is known (below).
+                    rates.append((amount, evidence, several, max(terms, default=None)))
+                    continue
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = buys_hosting(text)
         fragment = len(WORD.findall(text)) <= 4
@@ -275,6 +293,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     said += _one_supplier_in_a_table([item for item in sentences if isinstance(item, Passage)])
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
+    for amount, evidence, several, years in rates:
+        years = years or (max(contract) if contract else None)
+        said.append(Observation("budgets" if several else "amounts",
+                                _over_the_term(amount, years) if years else amount, evidence))
     return Facts(
         amounts=[o.value for o in said if o.fact == "amounts"],
         hosting_years=max(hosting) if hosting else None,

@@ -157,9 +157,24 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      ["approval-threshold"]),
     # "We'll replace the current app" proposes: the sum is spend, not today's.
     ("We'll replace the current app with a product for £1.8 million.", ["approval-threshold"]),
+    # A yearly price over the contract's term is the contract's worth.
+    ("The price is £40 million a year for a three-year contract.", ["contract-value"]),
+    ("The contract runs for five years. The licence is £30 million a year.",
+     ["contract-value"]),
+    ("The licence is £60,000 a year for two years.", []),
+    # A framework's ceiling is what all its buyers may spend, not this purchase.
+    ("The lots will be called off a framework whose overall ceiling across all public sector "
+     "buyers is £8 billion. The lots total £95 million.", ["approval-threshold"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
+
+
+def test_a_yearly_price_says_what_it_was_multiplied_by(reviewer) -> None:
+    [finding] = reviewer.review("The price is £40 million a year for a three-year "
+                                "contract.").red_lines
+    assert (finding.rule, finding.found) == ("contract-value",
+                                             "£40 million a year for 3 years")
 
 
 def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
