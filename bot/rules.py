@@ -290,7 +290,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         if mentions("facts.crypt_key", text):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text = text, evidence
+    read = [item if isinstance(item, Passage) else Passage(item) for item in sentences]
     said += _one_supplier_in_a_table([item for item in sentences if isinstance(item, Passage)])
+    if not any(o.fact == "same_supplier_integrator" for o in said):
+        said += _one_named_supplier_across_sentences(read)
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
     for amount, evidence, several, years in rates:
@@ -313,6 +316,43 @@ def _row_cells(passage: Passage) -> list[tuple[str, str]]:
     """A table row's cells with their headers, as `passages` labels them ("Supplier: B")."""
     cells = [part.partition(": ") for part in passage.reading.split("; ")]
     return [(h.strip(), c.strip()) for h, sep, c in cells if sep]
+
+
+# The name a sentence opens with, as its subject: "ClearPoint Digital will provide hosting",
+# "ClearPoint has agreed to take on that systems integration role as well".
+NAMED_SUBJECT = re.compile(r"\s*((?:[A-Z][\w&.'’-]*\s+){1,4}?)(?:will|has|have|is|are|would|"
+                           r"shall|also|can)\b")
+
+
+def _subject(text: str) -> str:
+    """The first word of the name a sentence opens with, lower-cased ("clearpoint"), or ""
+    when the sentence opens with a pronoun or a determiner ("We will…", "The supplier…")."""
+    match = NAMED_SUBJECT.match(text)
+    if not match:
+        return ""
+    first = match.group(1).split()[0].lower()
+    return "" if first in {w.lower() for w in cues()["facts"]["not_names"]} else first
+
+
+def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observation]:
+    """One supplier, named, given both roles in separate sentences: "ClearPoint Digital will
+    provide hosting for the new service. … ClearPoint has agreed to take on that systems
+    integration role as well." The same name must open a sentence that runs or hosts the
+    service and one that gives it the integrator role, neither denied."""
+    runs: dict[str, list[str]] = {}
+    integrates: dict[str, list[str]] = {}
+    for passage in items:
+        text, name = passage.read, _subject(passage.read)
+        if not name or not_proposed(text, 0, len(text)) \
+                or mentions("facts.separate_integrator", text):
+            continue
+        if affirms("facts.integrator", text):
+            integrates.setdefault(name, []).append(passage.text)
+        elif affirms("facts.runs_service", text):
+            runs.setdefault(name, []).append(passage.text)
+    return [Observation("same_supplier_integrator", True, text)
+            for name in runs.keys() & integrates.keys()
+            for text in runs[name] + integrates[name]]
 
 
 def _one_supplier_in_a_table(items: list[Passage]) -> list[Observation]:

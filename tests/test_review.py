@@ -162,6 +162,12 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("The contract runs for five years. The licence is £30 million a year.",
      ["contract-value"]),
     ("The licence is £60,000 a year for two years.", []),
+    # One named supplier given both roles in separate sentences does both; two names do not.
+    ("Northwind Digital will provide hosting for the new service. That agreement is for 18 "
+     "months. Northwind has agreed to take on the systems integration role as well.",
+     ["service-and-integrator"]),
+    ("Northwind will host the service. Brightline will act as systems integrator.", []),
+    ("We will host the service ourselves. We will also be the systems integrator.", []),
     # A framework's ceiling is what all its buyers may spend, not this purchase.
     ("The lots will be called off a framework whose overall ceiling across all public sector "
      "buyers is £8 billion. The lots total £95 million.", ["approval-threshold"]),
