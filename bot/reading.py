@@ -106,7 +106,8 @@ def cue_pattern(phrase: str) -> str:
     escaped = re.sub(r"(?<=\w)\\ will(?![\w])", r"(?:\\s+will|['’]ll)", escaped)
     if re.match(r"will(?![\w])", phrase, re.I):
         return r"(?:(?<![\w-])will|(?<=\w)['’]ll)" + escaped[4:]
-    return r"(?<![\w-])" + escaped
+    # A cue that starts with a hyphen ends a compound: "-owned data centre" in "MoD-owned".
+    return escaped if phrase.startswith("-") else r"(?<![\w-])" + escaped
 
 
 def find(phrases: str, text: str) -> list[re.Match[str]]:

@@ -288,6 +288,27 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("Our sourcing approach is to buy the work through a framework.", "sourcing-strategy",
      "addressed"),
     ("We will buy it after comparing four listed products.", "sourcing-strategy", "addressed"),
+    # A cloud provider's data centres are cloud; the department's own are not.
+    ("The service runs on public cloud in data centres powered by renewable energy.",
+     "cloud-first", "addressed"),
+    ("The system will stay in MoD-owned data centres.", "cloud-first", "at_odds"),
+    # A shared spreadsheet is an office tool, not reuse; building on an existing platform is.
+    ("The college schedules instructors using a shared spreadsheet.", "share-and-reuse",
+     "not_mentioned"),
+    ("We'll build on an existing cross-government data platform rather than set up a new one.",
+     "share-and-reuse", "addressed"),
+    ("We'll rebuild the journey with the GOV.UK Design System.", "share-and-reuse",
+     "addressed"),
+    # An open API and being able to move between providers keep the market open.
+    ("Catch data will reach our systems through a published open API.", "openness",
+     "addressed"),
+    ("It uses no provider-specific services, so it can move between providers.", "openness",
+     "addressed"),
+    # Buying straight from a vendor, or staying with the incumbent, is no competition.
+    ("The vendor is not on G-Cloud, so we will buy directly from the vendor.",
+     "sourcing-strategy", "at_odds"),
+    ("The existing supplier will continue to develop and support the service.",
+     "sourcing-strategy", "at_odds"),
     # Moving from on-premises is leaving it.
     ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
