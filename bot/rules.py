@@ -158,6 +158,29 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
     return sorted(found, key=lambda f: f[1])
 
 
+# "at year two", "in month 18": a point in a contract named by its count.
+NTH = re.compile(rf"\b(year|month)\s+({_COUNT})\b", re.I)
+# "at 24 and 36 months": numbers sharing the unit written after the last.
+SHARED_UNIT = re.compile(rf"\b({_COUNT})\s*(?:,|and|or)\s*(?:{_COUNT})\s*[- ](months?|years?)\b",
+                         re.I)
+
+
+def earliest_point(text: str) -> float | None:
+    """The earliest point in time `text` names, in years, or None: "after 12 months" is 1,
+    "at year five" 5, "at 24 and 36 months" 2, "a 9-month break" 0.75. Used for when a
+    contract can first be left."""
+    found = [years for years, _, _ in durations(text)]
+    for match in NTH.finditer(text):
+        count = _count(match.group(2))
+        if count is not None:
+            found.append(count / (12 if match.group(1).lower() == "month" else 1))
+    for match in SHARED_UNIT.finditer(text):
+        count = _count(match.group(1))
+        if count is not None:
+            found.append(count / (12 if match.group(2).lower().startswith("month") else 1))
+    return min(found, default=None)
+
+
 def _not_spend(text: str, amount: Amount) -> bool:
     """Whether a sum is money saved or earned rather than spent: "savings of £150 million"."""
     lo, hi = clause(text, amount.start, amount.end)

@@ -157,6 +157,8 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      ["approval-threshold"]),
     # "We'll replace the current app" proposes: the sum is spend, not today's.
     ("We'll replace the current app with a product for £1.8 million.", ["approval-threshold"]),
+    ("We will sign a five-year hosting contract with a break clause at 12 months.",
+     ["hosting-length"]),
     # A yearly price over the contract's term is the contract's worth.
     ("The price is £40 million a year for a three-year contract.", ["contract-value"]),
     ("The contract runs for five years. The licence is £30 million a year.",
@@ -309,6 +311,12 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
      "sourcing-strategy", "at_odds"),
     ("The existing supplier will continue to develop and support the service.",
      "sourcing-strategy", "at_odds"),
+    # A break within two years makes a long contract sensible, even a hosting one (whose
+    # red line is still reported); a break at year five of ten does not.
+    ("We will sign a five-year hosting contract with a break clause at 12 months.",
+     "sensible-contracts", "addressed"),
+    ("A ten-year contract worth £80 million, with a break point at year five.",
+     "sensible-contracts", "at_odds"),
     # Moving from on-premises is leaving it.
     ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
