@@ -29,6 +29,7 @@ from bot.reading import (
     cue_pattern,
     deferred,
     find,
+    mentions,
     negated,
     not_proposed,
     passages,
@@ -214,7 +215,8 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
                 signals.setdefault("deferred", passage.text)
             elif negated(text, match.start(), match.end()) or rejected(
                     text, match.start(), "negation.alternatives"):
-                signals.setdefault("at_odds", passage.text)
+                if not mentions("negation.reported", text):  # a user's problem, reported
+                    signals.setdefault("at_odds", passage.text)
             else:
                 signals.setdefault("addressed", passage.text)
         if not hit and passage.heading and _occurrences(criterion.cues, passage.heading) \

@@ -317,6 +317,14 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
      "sensible-contracts", "addressed"),
     ("A ten-year contract worth £80 million, with a break point at year five.",
      "sensible-contracts", "at_odds"),
+    # What users told us they cannot do is their problem, not the proposal's stance.
+    ("Prosecutors told us they can't connect securely to case files over court Wi-Fi.",
+     "secure", "not_mentioned"),
+    ("We will not commission a security review.", "secure", "at_odds"),
+    # Nothing hosted says nothing about cloud; hosted by a vendor is a service bought.
+    ("The tokens reuse existing laptops; nothing new is built or hosted.", "cloud-first",
+     "not_mentioned"),
+    ("It is hosted by the vendor and costs £120,000 a year.", "cloud-first", "addressed"),
     # Moving from on-premises is leaving it.
     ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
