@@ -50,6 +50,7 @@ with "make things open", and proprietary software alone is not at odds with "use
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import tomllib
@@ -74,6 +75,10 @@ class Passage:
     text: str
     heading: str = ""
     reading: str = ""
+    # A title written as the proposal's first sentence ("DESNZ – national energy data
+    # platform."): its facts count ("(public-facing)"), but like a heading it names the
+    # subject and is no evidence that a criterion is met.
+    title: bool = False
 
     @property
     def read(self) -> str:
@@ -232,6 +237,17 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
+# "Org – subject" with no verb of its own: "UKHSA – laboratory surveillance dashboard
+# (internal)."
+TITLE = re.compile(r"^\W*[A-Z][^–—.]{0,80}?\s[–—]\s")
+TITLE_VERBS = re.compile(r"\b(?:we|will|is|are|was|were|has|have|our|need|needs)\b", re.I)
+
+
+def _is_title(passage: Passage) -> bool:
+    return bool(TITLE.match(passage.text)) and not TITLE_VERBS.search(passage.text) \
+        and len(WORD.findall(passage.text)) <= 25 and "|" not in passage.text
+
+
 def passages(text: str) -> list[Passage]:
     """The passages of a proposal, in order: hard-wrapped lines rejoined, list items, table
     rows and headings kept apart, each passage knowing the heading it sits under."""
@@ -281,4 +297,6 @@ def passages(text: str) -> list[Passage]:
         else:  # a hard-wrapped line continues the one before
             pieces[-1] = f"{pieces[-1]} {stripped}"
     flush()
+    if found and _is_title(found[0]):
+        found[0] = dataclasses.replace(found[0], title=True)
     return found

@@ -194,6 +194,8 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
                     signals.setdefault(*(("addressed", eased) if eased
                                          else ("at_odds", said.text)))
     for passage in proposal:
+        if passage.title:
+            continue  # "DESNZ – national energy data platform." names, it does not answer
         text = unnamed(passage.read)
         hit = False
         for match in _occurrences(criterion.against, text):

@@ -159,6 +159,10 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("We'll replace the current app with a product for £1.8 million.", ["approval-threshold"]),
     ("We will sign a five-year hosting contract with a break clause at 12 months.",
      ["hosting-length"]),
+    # A title's facts still count: "(public-facing)" sets the lower approval threshold.
+    ("Forestry Commission – felling licence maps (public-facing). We'll spend £250,000 on it.",
+     ["approval-threshold"]),
+    ("Forestry Commission – felling licence maps (internal). We'll spend £250,000 on it.", []),
     # A yearly price over the contract's term is the contract's worth.
     ("The price is £40 million a year for a three-year contract.", ["contract-value"]),
     ("The contract runs for five years. The licence is £30 million a year.",
@@ -325,6 +329,11 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("The tokens reuse existing laptops; nothing new is built or hosted.", "cloud-first",
      "not_mentioned"),
     ("It is hosted by the vendor and costs £120,000 a year.", "cloud-first", "addressed"),
+    # A title written as the first sentence names the subject: no evidence either way.
+    ("DESNZ – national energy data platform. We will build it on public cloud.",
+     "greening-ict", "not_mentioned"),
+    ("DfT – finance and procurement system (internal). We will reuse a shared platform.",
+     "sourcing-strategy", "not_mentioned"),
     # Moving from on-premises is leaving it.
     ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
