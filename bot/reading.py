@@ -65,6 +65,8 @@ MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 WORD = re.compile(r"[\w'’-]+")
 PHRASE_BREAK = re.compile(r"with\b", re.I)
+# Punctuation that ends a clause; not the comma of a figure ("£180,000 over one year").
+CLAUSE_MARK = re.compile(r"[;:—–()]|\s-\s|(?<!\d),|,(?!\d{3}(?!\d))")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def affirms(phrases: str, text: str) -> bool:
 def clause(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the clause holding text[start:end]: punctuation and `clause_breaks` end it."""
     breaks = _phrases("negation", "clause_breaks")
-    marks = [m.start() for m in re.finditer(r"[,;:—–()]|\s-\s", text)]
+    marks = [m.start() for m in CLAUSE_MARK.finditer(text)]
     marks += [m.start() for m in breaks.finditer(text)]
     before = max((m for m in marks if m < start), default=-1)
     after = min((m for m in marks if m >= end), default=len(text))

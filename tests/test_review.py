@@ -159,6 +159,9 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("We'll replace the current app with a product for £1.8 million.", ["approval-threshold"]),
     ("We will sign a five-year hosting contract with a break clause at 12 months.",
      ["hosting-length"]),
+    # The comma of a figure ends no clause: £2,500,000 is still what is spent over five years.
+    ("The new portal will be hosted on public cloud and cost £2,500,000 over five years.",
+     ["approval-threshold"]),
     # A title's facts still count: "(public-facing)" sets the lower approval threshold.
     ("Forestry Commission – felling licence maps (public-facing). We'll spend £250,000 on it.",
      ["approval-threshold"]),
