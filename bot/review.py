@@ -26,13 +26,13 @@ from bot.reading import (
     WORD,
     Passage,
     clause,
-    cue_pattern,
     deferred,
     find,
     mentions,
     negated,
     not_proposed,
     passages,
+    phrase_pattern,
     rejected,
     unnamed,
 )
@@ -139,8 +139,7 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern for a criterion's phrases, each matching at a word start, longest first."""
     if not phrases:
         return None
-    ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile("|".join(cue_pattern(p) for p in ordered), re.I)
+    return phrase_pattern(phrases, whole_words=False)
 
 
 def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:

@@ -246,14 +246,15 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         text, evidence = passage.read, passage.text
         context = f"{previous} {passage.heading}"
         several = mentions("facts.several_contracts", text)
-        terms = [years for years, start, end in durations(text, this_year)
-                 if not mentions("facts.not_a_term", text[slice(*clause(text, start, end))])]
         for amount in amounts(text):
             if not _not_spend(text, amount) and not not_proposed(text, amount.start,
                                                                  amount.end):
                 if PER_YEAR.match(text, amount.end):
                     # A yearly price is multiplied by a term stated with it, else by the
                     # contract's length once it is known (below).
+                    terms = [years for years, start, end in durations(text, this_year)
+                             if not mentions("facts.not_a_term",
+                                             text[slice(*clause(text, start, end))])]
                     rates.append((amount, evidence, several, max(terms, default=None)))
                     continue
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
