@@ -46,6 +46,42 @@ the first set's conventions where they disagree: using GOV.UK Notify, Pay or One
 not in itself "share and reuse" (dev3, like dev2, counts it; following them would gain 6
 statuses on the blind sets and lose 7 on the first), a proprietary data format is at odds
 with "make things open", and proprietary software alone is not at odds with "use openness".
+
+Round 4 tuned on the two sets held out until then, tests/proposals_dev4.yaml and
+tests/proposals_dev5.yaml (20 each). When tuning began: dev4 0.927 (241/260), 18/20 exact,
+2 false red lines (a framework's £8 billion ceiling read as the contract's value, and £40
+million a year for three years read as £40 million); dev5 0.912 (237/260), 18/20, 0. After:
+dev4 0.992 (258/260), 20/20, 0; dev5 0.973 (253/260), 20/20, 0; proposals.yaml 0.973 and
+dev2 0.990 unchanged, dev3 0.982 (319/325) unchanged in total (a provider's data centres are
+no longer a concern, +1; a title's "finance and procurement system" no longer counts as a
+sourcing strategy, -1). The general causes read: "will" and its contraction alike ("we'll
+consider" defers; "we'll replace the current app" proposes); "has not been assessed" and
+other perfect and past negations after what they deny; "and is not…" as a second verb of
+the subject; "move from" leaving what follows; a clause opened by "once the/it/we" as a
+deferral ("once a year" is a frequency); options listed and a supplier's claim as hedges, a
+concern that is only an option as a gap; "N/A" under a heading as no answer; a reported
+problem ("told us they can't connect securely") as no concern; a title written as the first
+sentence ("DESNZ – national energy data platform.") read for its facts but never evidence;
+the comma of a figure as no clause break; a yearly price times its term as a contract's
+worth; a framework's ceiling across all buyers as not this purchase; one named supplier
+running the service in one sentence and taking the integrator role in another as doing both;
+a break as a way out only when it comes within two years ("a break point at year five" of
+ten is not), which also makes a hosting contract over two years with such a break a
+sensible contract (its red line still reported). Cues were added for named assurance (ISO
+27001, IT health checks, encryption), screen magnifiers and keyboard-only users, electricity
+use, sourcing approaches, open APIs, moving between providers and buying directly.
+
+Where the labels disagree with each other rather than with the reader, the reader keeps its
+conventions and the miss stays: dev4 and dev5 count GOV.UK Notify, Pay and One Login as
+"share and reuse" like dev2 and dev3 (following them would now gain 8 statuses on the
+blind sets and lose 7 on proposals.yaml, below its floor); dev4 labels a four-year contract
+with no break "not mentioned" for sensible contracts (the first set's convention, not
+dev2/dev3's); dev5's food hygiene proposal, where one supplier hosts, runs and integrates,
+is labelled "not mentioned" for the sourcing strategy though the same set labels its other
+run-and-integrate proposal "at odds" (criteria.toml's `crossed`); "during discovery" and
+"a 10-week alpha" are the Service Standard for some sets and not for others; dev4 counts a
+telephony proposal whose only openness is an open competition, different suppliers and an
+exit plan as "use openness", where criteria.toml keeps competition for the sourcing strategy.
 """
 
 from __future__ import annotations

@@ -49,13 +49,18 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 # tuning on it. Floors of the tuning sets are what they measure now (issue 12, round 3:
 # proposals.yaml and proposals_dev2.yaml unchanged by it, before and after).
 FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 0.966, 0),
-          "proposals_dev4.yaml": (0.85, 0.85, 2),  # held out through session 3
+          # Held out through session 3, tuned on from 4 (issue 12, round 4): 0.927 (241/260)
+          # / 18 of 20 / 2 false red lines when tuning began, 0.992 (258/260) / 20 of 20 / 0
+          # after.
+          "proposals_dev4.yaml": (0.992, 1.0, 0),
           # Third dev set, blind, TUNED ON: 0.938 / 21 of 25 / 2 false red lines as measured
           # when tuning began (0.911 in the note that added it), 0.982 (319/325) / 25 of 25 / 0
           # after.
           "proposals_dev3.yaml": (0.981, 1.0, 0),
-          # Held out through session 3 (0.881 / 18 of 20 / 0 when added), tuned on from 4.
-          "proposals_dev5.yaml": (0.86, 0.85, 0)}
+          # Held out through session 3 (0.881 / 18 of 20 / 0 when added), tuned on from 4:
+          # 0.912 (237/260) / 18 of 20 / 0 when tuning began, 0.973 (253/260) / 20 of 20 / 0
+          # after.
+          "proposals_dev5.yaml": (0.973, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
