@@ -302,6 +302,8 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("Our sourcing approach is to buy the work through a framework.", "sourcing-strategy",
      "addressed"),
     ("We will buy it after comparing four listed products.", "sourcing-strategy", "addressed"),
+    ("We are comparing the cost of running it in the cloud and on our servers.",
+     "sourcing-strategy", "not_mentioned"),
     # A cloud provider's data centres are cloud; the department's own are not.
     ("The service runs on public cloud in data centres powered by renewable energy.",
      "cloud-first", "addressed"),
