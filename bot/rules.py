@@ -348,14 +348,24 @@ NAMED_SUBJECT = re.compile(r"\s*((?:[A-Z][\w&.'’-]*\s+){1,4}?)(?:will|has|have
                            r"shall|also|can)\b")
 
 
-def _subject(text: str) -> str:
-    """The first word of the name a sentence opens with, lower-cased ("clearpoint"), or ""
-    when the sentence opens with a pronoun or a determiner ("We will…", "The supplier…")."""
+def _subject(text: str) -> tuple[str, ...]:
+    """The words of the name a sentence opens with, lower-cased ("clearpoint", "digital"),
+    or () when the sentence opens with a pronoun or a determiner ("We will…", "The
+    supplier…") or a bare role ("Supplier will…")."""
     match = NAMED_SUBJECT.match(text)
     if not match:
-        return ""
-    first = match.group(1).split()[0].lower()
-    return "" if first in {w.lower() for w in cues()["facts"]["not_names"]} else first
+        return ()
+    words = tuple(match.group(1).lower().split())
+    if words[0] in {w.lower() for w in cues()["facts"]["not_names"]} or (
+            len(words) == 1 and mentions("facts.supplier", words[0])):
+        return ()
+    return words
+
+
+def _same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One name written in full and short: "ClearPoint Digital" and "ClearPoint" are one;
+    "Supplier A" and "Supplier B" are two."""
+    return a[:len(b)] == b or b[:len(a)] == a
 
 
 def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observation]:
@@ -363,20 +373,21 @@ def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observati
     provide hosting for the new service. … ClearPoint has agreed to take on that systems
     integration role as well." The same name must open a sentence that runs or hosts the
     service and one that gives it the integrator role, neither denied."""
-    runs: dict[str, list[str]] = {}
-    integrates: dict[str, list[str]] = {}
+    runs: list[tuple[tuple[str, ...], str]] = []
+    integrates: list[tuple[tuple[str, ...], str]] = []
     for passage in items:
         text, name = passage.read, _subject(passage.read)
         if not name or not_proposed(text, 0, len(text)) \
                 or mentions("facts.separate_integrator", text):
             continue
         if affirms("facts.integrator", text):
-            integrates.setdefault(name, []).append(passage.text)
+            integrates.append((name, passage.text))
         elif affirms("facts.runs_service", text):
-            runs.setdefault(name, []).append(passage.text)
+            runs.append((name, passage.text))
+    both = [(r, i) for r in runs for i in integrates if _same_name(r[0], i[0])]
+    evidence = [r[1] for r, _ in both] + [i[1] for _, i in both]
     return [Observation("same_supplier_integrator", True, text)
-            for name in runs.keys() & integrates.keys()
-            for text in runs[name] + integrates[name]]
+            for text in dict.fromkeys(evidence)]
 
 
 def _one_supplier_in_a_table(items: list[Passage]) -> list[Observation]:

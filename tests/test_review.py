@@ -181,6 +181,7 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "months. Northwind has agreed to take on the systems integration role as well.",
      ["service-and-integrator"]),
     ("Northwind will host the service. Brightline will act as systems integrator.", []),
+    ("Supplier A will host the service. Supplier B will act as systems integrator.", []),
     ("We will host the service ourselves. We will also be the systems integrator.", []),
     # A framework's ceiling is what all its buyers may spend, not this purchase.
     ("The lots will be called off a framework whose overall ceiling across all public sector "
