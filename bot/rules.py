@@ -188,7 +188,9 @@ def _not_spend(text: str, amount: Amount) -> bool:
     for cue in find("facts.not_spend", text[lo:amount.start]):
         if len(WORD.findall(text[lo + cue.end():amount.start])) <= reach:
             return True
-    return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
+    return bool(re.match(r"\s*(?:a year\s+|per year\s+|each year\s+|annually\s+)?(?:in|of) "
+                         r"(?:cashable )?(?:savings|fees|payments|revenue|income|receipts)",
+                         text[amount.end:hi]))
 
 
 def _over_the_term(amount: Amount, years: float) -> Amount:

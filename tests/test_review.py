@@ -176,6 +176,9 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("The contract runs for five years. The licence is £30 million a year.",
      ["contract-value"]),
     ("The licence is £60,000 a year for two years.", []),
+    # Money the service takes in is not spend, however it is multiplied.
+    ("The service collects £50 million a year in fees. The contract is for three years at "
+     "£2 million.", ["approval-threshold"]),
     # One named supplier given both roles in separate sentences does both; two names do not.
     ("Northwind Digital will provide hosting for the new service. That agreement is for 18 "
      "months. Northwind has agreed to take on the systems integration role as well.",
