@@ -177,11 +177,17 @@ def affirms(phrases: str, text: str) -> bool:
     return any(not negated(text, m.start(), m.end()) for m in find(phrases, text))
 
 
+@functools.lru_cache(maxsize=4096)
+def _clause_marks(text: str) -> tuple[int, ...]:
+    """Where clauses of `text` end: found once per passage, not once per cue looked at."""
+    breaks = _phrases("negation", "clause_breaks")
+    return tuple([m.start() for m in CLAUSE_MARK.finditer(text)]
+                 + [m.start() for m in breaks.finditer(text)])
+
+
 def clause(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the clause holding text[start:end]: punctuation and `clause_breaks` end it."""
-    breaks = _phrases("negation", "clause_breaks")
-    marks = [m.start() for m in CLAUSE_MARK.finditer(text)]
-    marks += [m.start() for m in breaks.finditer(text)]
+    marks = _clause_marks(text)
     before = max((m for m in marks if m < start), default=-1)
     after = min((m for m in marks if m >= end), default=len(text))
     return before + 1, after
@@ -261,6 +267,7 @@ def not_proposed(text: str, start: int, end: int) -> bool:
                for span in (text[lo:hi], text))
 
 
+@functools.lru_cache(maxsize=4096)
 def unnamed(text: str) -> str:
     """`text` with proper names that hold cue words blanked out, same length: "Department
     for Energy Security and Net Zero" is no mention of security."""
