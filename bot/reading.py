@@ -70,6 +70,10 @@ ten is not), which also makes a hosting contract over two years with such a brea
 sensible contract (its red line still reported). Cues were added for named assurance (ISO
 27001, IT health checks, encryption), screen magnifiers and keyboard-only users, electricity
 use, sourcing approaches, open APIs, moving between providers and buying directly.
+bench/review_speed.py (a 40,000-character proposal, warm, on 2 cores shared with other
+work, load 4-6) measured a median 455-507 ms before the round and 487-535 ms after (max
+658 ms); a pattern per cue phrase, each with its own word-start test, had briefly made it
+2.3 s, which is why `phrase_pattern` keeps one shared test.
 
 Where the labels disagree with each other rather than with the reader, the reader keeps its
 conventions and the miss stays: dev4 and dev5 count GOV.UK Notify, Pay and One Login as
