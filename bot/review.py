@@ -25,16 +25,19 @@ from bot.quotes import text_fragment_link
 from bot.reading import (
     WORD,
     Passage,
+    clause,
     deferred,
     find,
+    mentions,
     negated,
     not_proposed,
     passages,
+    phrase_pattern,
     rejected,
     unnamed,
 )
 from bot.retrieval import GuidanceRetriever
-from bot.rules import RED_LINES_DOC, Facts, RuleOutcome, judge, read_facts
+from bot.rules import RED_LINES_DOC, Facts, RuleOutcome, earliest_point, judge, read_facts
 
 MAX_PROPOSAL_CHARS = 40_000
 ENGLISH = re.compile(r"\b(a|an|the|and|or|of|to|in|on|at|by|for|with|from|as|is|are|be|"
@@ -107,13 +110,18 @@ class Criterion:
     # two"), as long as no red line is crossed.
     short_term_years: float | None = None
     eased_by: tuple[str, ...] = ()
+    # Red lines whose crossing a way out within `short_term_years` eases for this criterion
+    # (the red line is still reported): a five-year hosting contract with a break clause at
+    # 12 months commits for a year.
+    eased_red_lines: tuple[str, ...] = ()
 
 
 def load_criteria(knowledge_dir: Path) -> list[Criterion]:
     data = tomllib.loads((knowledge_dir / "criteria.toml").read_text(encoding="utf-8"))
     return [Criterion(c["id"], c["title"], c["doc_id"], c["clause"], tuple(c.get("cues", ())),
                       tuple(c.get("against", ())), c["question"], tuple(c.get("crossed", ())),
-                      c.get("short_term_years"), tuple(c.get("eased_by", ())))
+                      c.get("short_term_years"), tuple(c.get("eased_by", ())),
+                      tuple(c.get("eased_red_lines", ())))
             for c in data["criteria"]]
 
 
@@ -131,8 +139,7 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern for a criterion's phrases, each matching at a word start, longest first."""
     if not phrases:
         return None
-    ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in ordered) + ")", re.I)
+    return phrase_pattern(phrases, whole_words=False)
 
 
 def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
@@ -145,15 +152,23 @@ def _starts_with_any(phrases: str, text: str) -> bool:
     return any(m.start() == 0 for m in find(phrases, text.lstrip()))
 
 
-def _affirmed(phrases: tuple[str, ...], proposal: list[Passage]) -> str | None:
-    """The first passage that says one of `phrases` as something the proposal has: not
-    negated ("with no break clause"), put off or hedged."""
+def _way_out_within(criterion: Criterion, proposal: list[Passage]) -> str | None:
+    """The first passage giving a way out of the contract (`eased_by`: "a break clause at
+    12 months") no later than `short_term_years`, or at a time not stated. A break at year
+    five of ten leaves a long commitment, so it does not count."""
     for passage in proposal:
         text = unnamed(passage.read)
-        for match in _occurrences(phrases, text):
-            if not negated(text, match.start(), match.end()) and not deferred(
-                    text, match.start(), match.end()) and not not_proposed(
+        for match in _occurrences(criterion.eased_by, text):
+            if negated(text, match.start(), match.end()) or deferred(
+                    text, match.start(), match.end()) or not_proposed(
                     text, match.start(), match.end()):
+                continue
+            lo, hi = clause(text, match.start(), match.end())
+            # When: after the cue in its clause, or just before it ("a 9-month break").
+            before = re.search(r"(?:[\w-]+\W+){0,2}$", text[lo:match.start()])
+            when = earliest_point((before.group(0) if before else "") + " "
+                                  + text[match.start():hi])
+            if when is None or when <= (criterion.short_term_years or 0):
                 return passage.text
     return None
 
@@ -164,11 +179,12 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
     meets it, and that outweighs a promise for later: "security later" is still a gap. The
     facts the red lines are judged on count too (`crossed`, `short_term_years`)."""
     signals: dict[str, str] = {}  # "at_odds" | "addressed" | "deferred" -> first evidence
+    eased = _way_out_within(criterion, proposal) if criterion.eased_by else None
     for outcome in outcomes:
-        if outcome.rule in criterion.crossed and outcome.verdict == "crosses":
+        if outcome.rule in criterion.crossed and outcome.verdict == "crosses" and not (
+                eased and outcome.rule in criterion.eased_red_lines):
             signals.setdefault("at_odds", outcome.evidence[0] if outcome.evidence else None)
     if facts is not None and criterion.short_term_years is not None:
-        eased = _affirmed(criterion.eased_by, proposal)
         for said in facts.said:
             if said.fact == "contract_years":
                 if said.value <= criterion.short_term_years:
@@ -177,12 +193,19 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
                     signals.setdefault(*(("addressed", eased) if eased
                                          else ("at_odds", said.text)))
     for passage in proposal:
+        if passage.title:
+            continue  # "DESNZ – national energy data platform." names, it does not answer
         text = unnamed(passage.read)
         hit = False
         for match in _occurrences(criterion.against, text):
             hit = True
             if not_proposed(text, match.start(), match.end()):
                 continue  # "today the licence renews automatically": what is replaced
+            if deferred(text, match.start(), match.end()):
+                # Not chosen yet: "hosting is to be decided; the options include our own
+                # data centre or cloud" is a gap, not a concern.
+                signals.setdefault("deferred", passage.text)
+                continue
             avoided = rejected(text, match.start()) or negated(text, match.start(),
                                                                match.end())
             signals.setdefault("addressed" if avoided else "at_odds", passage.text)
@@ -193,15 +216,17 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
                 signals.setdefault("deferred", passage.text)
             elif negated(text, match.start(), match.end()) or rejected(
                     text, match.start(), "negation.alternatives"):
-                signals.setdefault("at_odds", passage.text)
+                if not mentions("negation.reported", text):  # a user's problem, reported
+                    signals.setdefault("at_odds", passage.text)
             else:
                 signals.setdefault("addressed", passage.text)
         if not hit and passage.heading and _occurrences(criterion.cues, passage.heading) \
                 and len(WORD.findall(passage.heading)) <= 4:
             # "## Accessibility" then "To be decided.": a section heading names the topic;
             # a title ("DfE – book CPD for teachers (alpha)") does not.
-            if _starts_with_any("passages.elsewhere", text):
-                continue  # "See commercial section.": an answer, if any, is elsewhere
+            if _starts_with_any("passages.elsewhere", text) or _starts_with_any(
+                    "passages.no_answer", text):
+                continue  # "See commercial section.", "N/A.": an answer, if any, is elsewhere
             if deferred(text, 0, len(text)):  # "Not looked at yet.", "See later."
                 signals.setdefault("deferred", passage.text)
             elif negated(text, 0, 0) or re.match(r"\s*(none|no|not)\b", text, re.I):

@@ -115,6 +115,9 @@ CONTRACT_SUBJECT = re.compile(r"\s*(?:the|this|our|its|each|a|an)\s+(?:[\w-]+\s+
                               r"(?:contract|deal|agreement|call-off|licence|license|"
                               r"subscription)s?\b(?!\s+(?:team|manager|management|route))",
                               re.I)
+# A sum per year: "£40 million a year", "£2.1m per annum", "£300k annually".
+PER_YEAR = re.compile(r"\s*(?:(?:a|per|each|every)\s+(?:year|annum)\b|annually\b|p\.?a\.?(?!\w)|"
+                      r"/\s*(?:year|yr)\b)", re.I)
 UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|expires in)\s+"
                    rf"(?:(?:the )?(?:end|start|middle) of\s+|early\s+|late\s+|mid[- ])?"
                    rf"(?:{_MONTH}\s+)?(20\d\d)\b", re.I)
@@ -155,6 +158,29 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
     return sorted(found, key=lambda f: f[1])
 
 
+# "at year two", "in month 18": a point in a contract named by its count.
+NTH = re.compile(rf"\b(year|month)\s+({_COUNT})\b", re.I)
+# "at 24 and 36 months": numbers sharing the unit written after the last.
+SHARED_UNIT = re.compile(rf"\b({_COUNT})\s*(?:,|and|or)\s*(?:{_COUNT})\s*[- ](months?|years?)\b",
+                         re.I)
+
+
+def earliest_point(text: str) -> float | None:
+    """The earliest point in time `text` names, in years, or None: "after 12 months" is 1,
+    "at year five" 5, "at 24 and 36 months" 2, "a 9-month break" 0.75. Used for when a
+    contract can first be left."""
+    found = [years for years, _, _ in durations(text)]
+    for match in NTH.finditer(text):
+        count = _count(match.group(2))
+        if count is not None:
+            found.append(count / (12 if match.group(1).lower() == "month" else 1))
+    for match in SHARED_UNIT.finditer(text):
+        count = _count(match.group(1))
+        if count is not None:
+            found.append(count / (12 if match.group(2).lower().startswith("month") else 1))
+    return min(found, default=None)
+
+
 def _not_spend(text: str, amount: Amount) -> bool:
     """Whether a sum is money saved or earned rather than spent: "savings of £150 million"."""
     lo, hi = clause(text, amount.start, amount.end)
@@ -162,7 +188,16 @@ def _not_spend(text: str, amount: Amount) -> bool:
     for cue in find("facts.not_spend", text[lo:amount.start]):
         if len(WORD.findall(text[lo + cue.end():amount.start])) <= reach:
             return True
-    return bool(re.match(r"\s*(?:a year\s+)?(?:in|of) (?:cashable )?savings", text[amount.end:hi]))
+    return bool(re.match(r"\s*(?:a year\s+|per year\s+|each year\s+|annually\s+)?(?:in|of) "
+                         r"(?:cashable )?(?:savings|fees|payments|revenue|income|receipts)",
+                         text[amount.end:hi]))
+
+
+def _over_the_term(amount: Amount, years: float) -> Amount:
+    """A yearly price as the contract's worth: "£40 million a year for a three-year
+    contract" is a £120 million contract, which is what the contract-value line measures."""
+    return Amount(amount.value * years, f"{amount.text} a year for {_years(years)}",
+                  amount.start, amount.end)
 
 
 # A length written as the contract's own adjective: "a five year hosting agreement",
@@ -225,6 +260,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     of sums that are savings, and of a contract named in one sentence and measured in the
     next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
     said: list[Observation] = []
+    rates: list[tuple[Amount, str, bool, float | None]] = []
     previous = previous_text = ""
     for item in sentences:
         passage = item if isinstance(item, Passage) else Passage(item)
@@ -234,6 +270,14 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for amount in amounts(text):
             if not _not_spend(text, amount) and not _names_a_limit(text, amount) \
                     and not not_proposed(text, amount.start, amount.end):
+                if PER_YEAR.match(text, amount.end):
+                    # A yearly price is multiplied by a term stated with it, else by the
+                    # contract's length once it is known (below).
+                    terms = [years for years, start, end in durations(text, this_year)
+                             if not mentions("facts.not_a_term",
+                                             text[slice(*clause(text, start, end))])]
+                    rates.append((amount, evidence, several, max(terms, default=None)))
+                    continue
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = buys_hosting(text)
         fragment = len(WORD.findall(text)) <= 4
@@ -292,9 +336,16 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         if mentions("facts.crypt_key", text):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text = text, evidence
+    read = [item if isinstance(item, Passage) else Passage(item) for item in sentences]
     said += _one_supplier_in_a_table([item for item in sentences if isinstance(item, Passage)])
+    if not any(o.fact == "same_supplier_integrator" for o in said):
+        said += _one_named_supplier_across_sentences(read)
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
+    for amount, evidence, several, years in rates:
+        years = years or (max(contract) if contract else None)
+        said.append(Observation("budgets" if several else "amounts",
+                                _over_the_term(amount, years) if years else amount, evidence))
     return Facts(
         amounts=[o.value for o in said if o.fact == "amounts"],
         hosting_years=max(hosting) if hosting else None,
@@ -311,6 +362,54 @@ def _row_cells(passage: Passage) -> list[tuple[str, str]]:
     """A table row's cells with their headers, as `passages` labels them ("Supplier: B")."""
     cells = [part.partition(": ") for part in passage.reading.split("; ")]
     return [(h.strip(), c.strip()) for h, sep, c in cells if sep]
+
+
+# The name a sentence opens with, as its subject: "ClearPoint Digital will provide hosting",
+# "ClearPoint has agreed to take on that systems integration role as well".
+NAMED_SUBJECT = re.compile(r"\s*((?:[A-Z][\w&.'’-]*\s+){1,4}?)(?:will|has|have|is|are|would|"
+                           r"shall|also|can)\b")
+
+
+def _subject(text: str) -> tuple[str, ...]:
+    """The words of the name a sentence opens with, lower-cased ("clearpoint", "digital"),
+    or () when the sentence opens with a pronoun or a determiner ("We will…", "The
+    supplier…") or a bare role ("Supplier will…")."""
+    match = NAMED_SUBJECT.match(text)
+    if not match:
+        return ()
+    words = tuple(match.group(1).lower().split())
+    if words[0] in {w.lower() for w in cues()["facts"]["not_names"]} or (
+            len(words) == 1 and mentions("facts.supplier", words[0])):
+        return ()
+    return words
+
+
+def _same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One name written in full and short: "ClearPoint Digital" and "ClearPoint" are one;
+    "Supplier A" and "Supplier B" are two."""
+    return a[:len(b)] == b or b[:len(a)] == a
+
+
+def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observation]:
+    """One supplier, named, given both roles in separate sentences: "ClearPoint Digital will
+    provide hosting for the new service. … ClearPoint has agreed to take on that systems
+    integration role as well." The same name must open a sentence that runs or hosts the
+    service and one that gives it the integrator role, neither denied."""
+    runs: list[tuple[tuple[str, ...], str]] = []
+    integrates: list[tuple[tuple[str, ...], str]] = []
+    for passage in items:
+        text, name = passage.read, _subject(passage.read)
+        if not name or not_proposed(text, 0, len(text)) \
+                or mentions("facts.separate_integrator", text):
+            continue
+        if affirms("facts.integrator", text):
+            integrates.append((name, passage.text))
+        elif affirms("facts.runs_service", text):
+            runs.append((name, passage.text))
+    both = [(r, i) for r in runs for i in integrates if _same_name(r[0], i[0])]
+    evidence = [r[1] for r, _ in both] + [i[1] for _, i in both]
+    return [Observation("same_supplier_integrator", True, text)
+            for text in dict.fromkeys(evidence)]
 
 
 def _one_supplier_in_a_table(items: list[Passage]) -> list[Observation]:

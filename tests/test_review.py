@@ -49,13 +49,18 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 # tuning on it. Floors of the tuning sets are what they measure now (issue 12, round 3:
 # proposals.yaml and proposals_dev2.yaml unchanged by it, before and after).
 FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 0.966, 0),
-          "proposals_dev4.yaml": (0.85, 0.85, 2),  # held out through session 3
+          # Held out through session 3, tuned on from 4 (issue 12, round 4): 0.927 (241/260)
+          # / 18 of 20 / 2 false red lines when tuning began, 0.992 (258/260) / 20 of 20 / 0
+          # after.
+          "proposals_dev4.yaml": (0.992, 1.0, 0),
           # Third dev set, blind, TUNED ON: 0.938 / 21 of 25 / 2 false red lines as measured
           # when tuning began (0.911 in the note that added it), 0.982 (319/325) / 25 of 25 / 0
           # after.
           "proposals_dev3.yaml": (0.981, 1.0, 0),
-          # Held out through session 3 (0.881 / 18 of 20 / 0 when added), tuned on from 4.
-          "proposals_dev5.yaml": (0.86, 0.85, 0),
+          # Held out through session 3 (0.881 / 18 of 20 / 0 when added), tuned on from 4:
+          # 0.912 (237/260) / 18 of 20 / 0 when tuning began, 0.973 (253/260) / 20 of 20 / 0
+          # after.
+          "proposals_dev5.yaml": (0.973, 1.0, 0),
           # The held-out set: 24 proposals written blind on 2026-12-03 (session 4), never
           # tuned on. When added, before that session's changes: 0.962 (300/312), 19 of 24
           # exact, 3 false red lines.
@@ -159,9 +164,45 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "previous portal.", ["contract-value"]),
     ("The previous contract was worth £400 million. The new one is £20 million.",
      ["approval-threshold"]),
+    # "We'll replace the current app" proposes: the sum is spend, not today's.
+    ("We'll replace the current app with a product for £1.8 million.", ["approval-threshold"]),
+    ("We will sign a five-year hosting contract with a break clause at 12 months.",
+     ["hosting-length"]),
+    # The comma of a figure ends no clause: £2,500,000 is still what is spent over five years.
+    ("The new portal will be hosted on public cloud and cost £2,500,000 over five years.",
+     ["approval-threshold"]),
+    # A title's facts still count: "(public-facing)" sets the lower approval threshold.
+    ("Forestry Commission – felling licence maps (public-facing). We'll spend £250,000 on it.",
+     ["approval-threshold"]),
+    ("Forestry Commission – felling licence maps (internal). We'll spend £250,000 on it.", []),
+    # A yearly price over the contract's term is the contract's worth.
+    ("The price is £40 million a year for a three-year contract.", ["contract-value"]),
+    ("The contract runs for five years. The licence is £30 million a year.",
+     ["contract-value"]),
+    ("The licence is £60,000 a year for two years.", []),
+    # Money the service takes in is not spend, however it is multiplied.
+    ("The service collects £50 million a year in fees. The contract is for three years at "
+     "£2 million.", ["approval-threshold"]),
+    # One named supplier given both roles in separate sentences does both; two names do not.
+    ("Northwind Digital will provide hosting for the new service. That agreement is for 18 "
+     "months. Northwind has agreed to take on the systems integration role as well.",
+     ["service-and-integrator"]),
+    ("Northwind will host the service. Brightline will act as systems integrator.", []),
+    ("Supplier A will host the service. Supplier B will act as systems integrator.", []),
+    ("We will host the service ourselves. We will also be the systems integrator.", []),
+    # A framework's ceiling is what all its buyers may spend, not this purchase.
+    ("The lots will be called off a framework whose overall ceiling across all public sector "
+     "buyers is £8 billion. The lots total £95 million.", ["approval-threshold"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
+
+
+def test_a_yearly_price_says_what_it_was_multiplied_by(reviewer) -> None:
+    [finding] = reviewer.review("The price is £40 million a year for a three-year "
+                                "contract.").red_lines
+    assert (finding.rule, finding.found) == ("contract-value",
+                                             "£40 million a year for 3 years")
 
 
 def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
@@ -236,6 +277,83 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("We'll configure the booking product the Home Office already uses rather than buy a new "
      "one.", "share-and-reuse", "addressed"),
     ("Our spend is £12 million for software-as-a-service licences.", "cloud-first",
+     "addressed"),
+    # "we'll" is "we will": a contracted deferral still puts off.
+    ("# Proposal\n\n## Open source\n\nWe'll consider this once the product is chosen.",
+     "open", "not_mentioned"),
+    # "has not" denies what comes before it, as "is not" does.
+    ("Public cloud has not been assessed.", "cloud-first", "at_odds"),
+    # A second verb's negation is about the subject, not the noun just before it.
+    ("The platform runs on public cloud. Cloud hosting is bought separately under the "
+     "department's existing cloud agreement and is not part of this contract.", "cloud-first",
+     "addressed"),
+    # "once the service is…" puts off what it governs; "once a year" is how often.
+    ("The security review will take place once the service is in production.", "secure",
+     "not_mentioned"),
+    ("The system will be penetration tested once a year.", "secure", "addressed"),
+    ("An accessibility audit is planned for after the move.", "accessible", "not_mentioned"),
+    # Options listed are no choice, for or against.
+    ("Hosting is to be decided in the next phase; the options include our own data centre or "
+     "cloud.", "cloud-first", "not_mentioned"),
+    # A supplier's claim is not the proposal's assurance.
+    ("The supplier says their product is accessible.", "accessible", "not_mentioned"),
+    ("# Proposal\n\n## Greening ICT\n\nN/A at this stage.", "greening-ict", "not_mentioned"),
+    # Named assurance, access tools, power and a sourcing approach are what they name.
+    ("All disks will be encrypted and the provider must hold ISO 27001.", "secure",
+     "addressed"),
+    ("We will run an IT health check before cut-over.", "secure", "addressed"),
+    ("We will test it with two instructors who use screen magnifiers.", "accessible",
+     "addressed"),
+    ("We'll test the new map with keyboard-only users.", "accessible", "addressed"),
+    ("Switching off 40 servers will reduce the department's electricity use.", "greening-ict",
+     "addressed"),
+    ("Our sourcing approach is to buy the work through a framework.", "sourcing-strategy",
+     "addressed"),
+    ("We will buy it after comparing four listed products.", "sourcing-strategy", "addressed"),
+    ("We are comparing the cost of running it in the cloud and on our servers.",
+     "sourcing-strategy", "not_mentioned"),
+    # A cloud provider's data centres are cloud; the department's own are not.
+    ("The service runs on public cloud in data centres powered by renewable energy.",
+     "cloud-first", "addressed"),
+    ("The system will stay in MoD-owned data centres.", "cloud-first", "at_odds"),
+    # A shared spreadsheet is an office tool, not reuse; building on an existing platform is.
+    ("The college schedules instructors using a shared spreadsheet.", "share-and-reuse",
+     "not_mentioned"),
+    ("We'll build on an existing cross-government data platform rather than set up a new one.",
+     "share-and-reuse", "addressed"),
+    ("We'll rebuild the journey with the GOV.UK Design System.", "share-and-reuse",
+     "addressed"),
+    # An open API and being able to move between providers keep the market open.
+    ("Catch data will reach our systems through a published open API.", "openness",
+     "addressed"),
+    ("It uses no provider-specific services, so it can move between providers.", "openness",
+     "addressed"),
+    # Buying straight from a vendor, or staying with the incumbent, is no competition.
+    ("The vendor is not on G-Cloud, so we will buy directly from the vendor.",
+     "sourcing-strategy", "at_odds"),
+    ("The existing supplier will continue to develop and support the service.",
+     "sourcing-strategy", "at_odds"),
+    # A break within two years makes a long contract sensible, even a hosting one (whose
+    # red line is still reported); a break at year five of ten does not.
+    ("We will sign a five-year hosting contract with a break clause at 12 months.",
+     "sensible-contracts", "addressed"),
+    ("A ten-year contract worth £80 million, with a break point at year five.",
+     "sensible-contracts", "at_odds"),
+    # What users told us they cannot do is their problem, not the proposal's stance.
+    ("Prosecutors told us they can't connect securely to case files over court Wi-Fi.",
+     "secure", "not_mentioned"),
+    ("We will not commission a security review.", "secure", "at_odds"),
+    # Nothing hosted says nothing about cloud; hosted by a vendor is a service bought.
+    ("The tokens reuse existing laptops; nothing new is built or hosted.", "cloud-first",
+     "not_mentioned"),
+    ("It is hosted by the vendor and costs £120,000 a year.", "cloud-first", "addressed"),
+    # A title written as the first sentence names the subject: no evidence either way.
+    ("DESNZ – national energy data platform. We will build it on public cloud.",
+     "greening-ict", "not_mentioned"),
+    ("DfT – finance and procurement system (internal). We will reuse a shared platform.",
+     "sourcing-strategy", "not_mentioned"),
+    # Moving from on-premises is leaving it.
+    ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:

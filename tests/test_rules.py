@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.reading import passages
-from bot.rules import LIMITS, durations, judge, read_facts
+from bot.rules import LIMITS, durations, earliest_point, judge, read_facts
 
 SUMMARY = (Path(__file__).resolve().parents[1] / "knowledge"
            / "spend-control-red-lines-summary.md").read_text(encoding="utf-8")
@@ -124,3 +124,14 @@ def test_silence_speaks_to_no_rule() -> None:
     ("two and a half years", [2.5]), ("no duration given", [])])
 def test_durations(text: str, years: list[float]) -> None:
     assert [d[0] for d in durations(text, this_year=2026)] == years
+
+
+@pytest.mark.parametrize("text, years", [
+    ("break clause after 12 months", 1.0), ("a break point at year five", 5.0),
+    ("break clauses at 24 and 36 months", 2.0), ("a 9-month break", 0.75),
+    ("a break clause", None),
+])
+def test_when_a_contract_can_first_be_left(text: str, years: float | None) -> None:
+    """A break at 12 months makes a long contract a short commitment; one at year five of
+    ten does not, so the review needs the earliest point a break names."""
+    assert earliest_point(text) == years
