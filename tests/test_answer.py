@@ -235,8 +235,14 @@ def test_how_to_answer_is_not_what_to_search_for(answerer) -> None:
     assert answer.citations[0].doc_id == "chief-technology-officer"
 
 
-def test_each_side_of_a_contrast_gets_its_own_sentence(answerer) -> None:
-    answer = answerer.ask("how does the CDO role differ from the CTO role in a dept?")
+@pytest.mark.parametrize("question", [
+    "how does the CDO role differ from the CTO role in a dept?",
+    # The CDO side's passage is chosen for a sentence about CDOs, not one that names the CDO
+    # in passing ("...reporting into the CDO").
+    "whats the difference between the CTO and the CDO?",
+])
+def test_each_side_of_a_contrast_gets_its_own_sentence(answerer, question: str) -> None:
+    answer = answerer.ask(question)
     quotes = " ".join(q for c in answer.citations for q in c.quotes)
     assert "CDOs will concentrate on producing digital public services" in quotes
     assert "CTOs will concentrate on providing the department-specific IT" in quotes
@@ -283,13 +289,6 @@ def test_what_a_thing_is_is_answered_by_its_definition(answerer) -> None:
     assert answer.citations[0].doc_id == "chief-technology-officer"
     assert answer.citations[0].quote == ("A chief technology officer is the organisation's "
                                          "technology strategist.")
-
-
-def test_each_side_is_quoted_from_a_sentence_about_it(answerer) -> None:
-    answer = answerer.ask("whats the difference between the CTO and the CDO?")
-    quotes = " ".join(q for c in answer.citations for q in c.quotes)
-    assert "CDOs will concentrate on producing digital public services" in quotes
-    assert "CTOs will concentrate on providing the department-specific IT" in quotes
 
 
 def test_a_sentence_about_a_subject_says_something_of_it(answerer) -> None:
