@@ -753,8 +753,8 @@ def _counts(sentence: str, counted: set[str]) -> bool:
 def _giving_first(chosen: list[Passage], passages: list[Passage],
                   gives: Callable[[str], bool], min_relevance: float) -> list[Passage]:
     """The chosen passages with the first one that gives what is asked for in front: one
-    of them, or failing that a retrieved passage near the bar ("when was the CTO page
-    published?" is answered by the page's "Published 7 October 2024")."""
+    of them, or failing that a retrieved passage near the bar ("who was government CTO
+    when the CTO guidance was written?" leads with the passage naming Liam Maxwell)."""
     near = [p for p in passages if p not in chosen and p.relevance >= min_relevance - PART_MARGIN]
     for passage in chosen + near:
         if _gives_in(passage, gives):
