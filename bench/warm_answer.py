@@ -1,0 +1,107 @@
+"""Benchmark: warm whole-answer latency (`Answerer.ask`) per question set, p50 and p95.
+
+The answerer is built as `spendbot eval` builds it (the extractive one, over the default
+store of this work tree's knowledge folder, or `--store S`), warmed on the first three
+questions as `spendbot eval` warms it, then every question of every set is asked in the
+order `spendbot eval` asks them (pass 1: the figures `spendbot eval` reports), and then
+again `--repeats` - 1 times. Per set it prints pass 1's p50/p95 and the median over all
+passes of each, and per step (read, retrieve, select...) the mean milliseconds, with the
+load average before and after. Percentiles are `spendbot eval`'s (the value at rank
+round(0.95 (n - 1)) of the sorted latencies).
+`--dump FILE` writes every answer of pass 1 (Answer.to_dict without timings, and the
+retrieved passages with their scores) as JSON lines, so two versions of the code can be
+checked to give the same answers: `diff before.jsonl after.jsonl`.
+Prints figures; asserts nothing.
+Run: `python bench/warm_answer.py [--store S] [--repeats 3] [--dump FILE] [SET.yaml ...]`
+(without sets, every set in knowledge/eval/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bot import core  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.evaluate import load_sets  # noqa: E402
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def record(answer) -> dict:
+    data = answer.to_dict()
+    del data["timings"]
+    data["retrieved"] = [[p.chunk_id, p.score, p.coverage, p.relevance,
+                          [p.lead.start, p.lead.end, p.lead.relevance] if p.lead else None]
+                         for p in answer.retrieved]
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path)
+    parser.add_argument("--store", help="a store holding the index (default: spendbot's own)")
+    parser.add_argument("--repeats", type=int, default=3, help="passes over every question")
+    parser.add_argument("--dump", type=Path, help="write pass 1's answers here (JSON lines)")
+    args = parser.parse_args()
+
+    settings = Settings.load(store=args.store)
+    cases = load_sets(args.sets or [settings.knowledge_dir / "eval"])
+    answerer = core.build_answerer(settings, answerer="extractive")
+    load_before = os.getloadavg()
+    for case in cases[:3]:  # as `spendbot eval` warms up
+        answerer.ask(case.question, case.history)
+    passes: list[list[float]] = []
+    steps: dict[str, list[float]] = {}
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
+    for n in range(max(1, args.repeats)):
+        seconds = []
+        for case in cases:
+            started = time.perf_counter()
+            answer = answerer.ask(case.question, case.history)
+            seconds.append((time.perf_counter() - started) * 1000)
+            for step, ms in answer.timings.items():
+                steps.setdefault(step, []).append(ms)
+            if n == 0 and dump:
+                dump.write(json.dumps({"part": case.part, **record(answer)},
+                                      ensure_ascii=False) + "\n")
+        passes.append(seconds)
+        if dump:
+            dump.close()
+            dump = None
+    load_after = os.getloadavg()
+
+    parts: dict[str, list[int]] = {}
+    for i, case in enumerate(cases):
+        parts.setdefault(case.part, []).append(i)
+    print(f"{len(cases)} questions, {len(passes)} passes; load average "
+          f"{' '.join(f'{x:.2f}' for x in load_before)} before, "
+          f"{' '.join(f'{x:.2f}' for x in load_after)} after")
+    print(f"{'set':12} {'n':>4} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}   "
+          f"{'p50 (all passes)':>16} {'p95 (all passes)':>16}")
+    groups = [*parts.items(), ("all", list(range(len(cases))))]
+    for part, members in groups:
+        first = [passes[0][i] for i in members]
+        p50s = [percentile([p[i] for i in members], 0.5) for p in passes]
+        p95s = [percentile([p[i] for i in members], 0.95) for p in passes]
+        print(f"{part:12} {len(members):>4} {percentile(first, 0.5):7.1f} "
+              f"{percentile(first, 0.95):7.1f} {max(first):7.1f}   "
+              f"{statistics.median(p50s):16.1f} {statistics.median(p95s):16.1f}")
+    print("mean ms per step: " + ", ".join(f"{step} {statistics.mean(v):.1f}"
+                                           for step, v in steps.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
