@@ -10,9 +10,17 @@ load average before and after. Percentiles are `spendbot eval`'s (the value at r
 round(0.95 (n - 1)) of the sorted latencies).
 `--dump FILE` writes every answer of pass 1 (Answer.to_dict without timings, and the
 retrieved passages with their scores) as JSON lines, so two versions of the code can be
-checked to give the same answers: `diff before.jsonl after.jsonl`.
+checked to give the same answers: `cmp before.jsonl after.jsonl`. Add `--exact` for that:
+Chroma's search of the sentence collection is approximate (HNSW), and the graph it searches
+differs from process to process, so the same code in two processes does not give the same
+top 30 sentences for every question (measured at the bundled corpus: three processes, three
+different sets of results over 150 questions; between two runs of this bench, 58 of 561
+questions retrieved a passage or lead sentence differently and 4 answers differed). `--exact`
+puts an exact search (every sentence vector compared, ties broken by id) in its place, the
+same in both runs, so any difference left is the code's. Its timings are not Chroma's.
 Prints figures; asserts nothing.
-Run: `python bench/warm_answer.py [--store S] [--repeats 3] [--dump FILE] [SET.yaml ...]`
+Run: `python bench/warm_answer.py [--store S] [--repeats 3] [--dump FILE [--exact]]
+[SET.yaml ...]`
 (without sets, every set in knowledge/eval/).
 """
 
@@ -26,12 +34,43 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot import core  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.evaluate import load_sets  # noqa: E402
+
+
+class ExactSearch:
+    """A collection whose `query` compares every vector: nearest first, ties by id, distances
+    as Chroma's cosine space reports them (1 - cosine similarity)."""
+
+    def __init__(self, collection) -> None:
+        self._collection = collection
+        got = collection.get(include=["embeddings"])
+        self._ids = np.asarray(got["ids"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float64)
+        self._vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def query(self, query_embeddings, n_results, where=None, include=()) -> dict:
+        vector = np.asarray(query_embeddings[0], dtype=np.float64)
+        distances = 1.0 - self._vectors @ (vector / np.linalg.norm(vector))
+        order = np.lexsort((self._ids, distances))[:n_results]
+        ids = self._ids[order].tolist()
+        out = {"ids": [ids], "distances": [distances[order].tolist()]}
+        wanted = [field for field in include if field in ("metadatas", "documents")]
+        if wanted:
+            got = self._collection.get(ids=ids, include=wanted)
+            at = {id_: n for n, id_ in enumerate(got["ids"])}
+            for field in wanted:
+                out[field] = [[got[field][at[id_]] for id_ in ids]]
+        return out
+
+    def __getattr__(self, name: str):
+        return getattr(self._collection, name)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -54,11 +93,18 @@ def main() -> int:
     parser.add_argument("--store", help="a store holding the index (default: spendbot's own)")
     parser.add_argument("--repeats", type=int, default=3, help="passes over every question")
     parser.add_argument("--dump", type=Path, help="write pass 1's answers here (JSON lines)")
+    parser.add_argument("--exact", action="store_true",
+                        help="search sentences exactly, not with Chroma's HNSW (see above)")
     args = parser.parse_args()
 
     settings = Settings.load(store=args.store)
     cases = load_sets(args.sets or [settings.knowledge_dir / "eval"])
     answerer = core.build_answerer(settings, answerer="extractive")
+    if args.exact:
+        loaded = answerer.retriever.snapshot()
+        if loaded.sentences is None:
+            parser.error("--exact needs an index with a sentence collection of its own")
+        loaded.sentences = ExactSearch(loaded.sentences)
     load_before = os.getloadavg()
     for case in cases[:3]:  # as `spendbot eval` warms up
         answerer.ask(case.question, case.history)
