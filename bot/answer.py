@@ -262,7 +262,7 @@ class Answerer:
 
     def _retrieve(self, work: _Work) -> None:
         expanded = work.search + " " + " ".join(g for _, g in work.understood.expansions)
-        work.passages = self.retriever.passages(work.search, expanded)
+        work.passages = self.retriever.passages(work.search, expanded, work.snapshot)
 
     def _verdict(self, work: _Work) -> None:
         """A question describing a purchase is answered by the rules, unless it asks for
@@ -350,7 +350,8 @@ class Answerer:
             own = [(term, alts) for term, alts in subjects[n] if term not in others] or query
             # Each side is searched on its own too: "what grade is a CTO" finds the grade
             # even when the whole question's passages are about reporting lines.
-            found = self.retriever.passages(read.text, read.expanded)[:3] + work.passages[:8]
+            found = self.retriever.passages(read.text, read.expanded,
+                                            work.snapshot)[:3] + work.passages[:8]
             best = max(found, key=lambda p: (
                 round(lexical.coverage(own, _terms_of(p)), 2),
                 round(lexical.coverage(query, _terms_of(p)), 2), p.relevance), default=None)

@@ -245,11 +245,15 @@ class GuidanceRetriever(BaseRetriever):
         release_freed_memory()
         return snapshot
 
-    def passages(self, query: str, expanded: str | None = None) -> list[Passage]:
+    def passages(self, query: str, expanded: str | None = None,
+                 snapshot: IndexSnapshot | None = None) -> list[Passage]:
         """The best passages for `query`, best first. `expanded` is the query with the
         guidance's own words for chat words added (for word matching; dense search embeds the
-        question as asked, which is what the model was trained to compare)."""
-        loaded = self.snapshot()
+        question as asked, which is what the model was trained to compare). `snapshot` is
+        the index to search, by default the active one: an answer passes the one it read the
+        question with, so all its searches use one index and the pointer is read once per
+        answer, not once per search (a two-sided question searches three times)."""
+        loaded = snapshot or self.snapshot()
         vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
         similarity = self._dense(loaded, vector)
         if self.mode == "dense":
