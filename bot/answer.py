@@ -559,7 +559,7 @@ def gives_what_is_asked(question: str, supported: list[Passage], query,
     return False
 
 
-def _terms_of(passage: Passage) -> set[str]:
+def _terms_of(passage: Passage) -> frozenset[str]:
     return term_set(searchable(passage.text, passage.meta))
 
 
