@@ -21,12 +21,12 @@ rules' own and whose clause is quoted.
 
 from __future__ import annotations
 
-import functools
+import itertools
 import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -313,7 +313,7 @@ class Answerer:
         corpus = _corpus_text(work.snapshot)
         missing += lexical.unknown_names(work.asked, corpus)
         missing += lexical.unknown_members(work.understood.text,
-                                           _numbering_for(work.snapshot.name, corpus))
+                                           _numbering_for(work.snapshot))
         if missing:  # "is VAT included in the £100k?": the rules cannot say either
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         if work.verdict is not None and work.verdict.outcomes:
@@ -443,13 +443,15 @@ class Answerer:
         return answer
 
 
-@functools.lru_cache(maxsize=4)
-def _speller_for(name: str, texts: tuple[str, ...]) -> Speller:
-    return Speller(vocabulary(list(texts)))
+# What the answerer reads from the whole guidance once per index is kept with the index's
+# snapshot (IndexSnapshot.derive), and goes with it when an ingest replaces it. These were
+# functools caches keyed by the snapshot's name and a tuple of its every text and title,
+# built again for each question only to look the value up: at the 30x corpus of
+# bench/scale.py (3,266 chunks) that took 0.8 ms a question, and the titles in the key kept
+# 0.44 MB (so about 2.7 ms and 1.5 MB at 100x).
 
 
-@functools.lru_cache(maxsize=4)
-def _corpus_for(name: str, texts: tuple[str, ...]) -> str:
+def _fold(texts: Iterable[str]) -> str:
     # Folded text by text: folding the whole corpus at once (a list of its every word, or
     # one regular-expression pass) took 80 to 130 MB for a moment at the 100x corpus of
     # bench/scale.py, and that moment set the answering process's peak memory.
@@ -457,19 +459,18 @@ def _corpus_for(name: str, texts: tuple[str, ...]) -> str:
     return " ".join(text for text in folded if text)
 
 
-@functools.lru_cache(maxsize=4)
-def _numbering_for(name: str, corpus: str) -> dict[str, frozenset[str]]:
-    return numbering(corpus)
-
-
 def _corpus_text(snapshot: IndexSnapshot) -> str:
     """Everything the guidance says, lower case, spaces folded: where a name is looked up."""
-    titles = tuple(f"{m.title} {m.section}" for m in snapshot.metas)
-    return _corpus_for(snapshot.name, tuple(snapshot.texts) + titles)
+    return snapshot.derive("corpus", lambda: _fold(itertools.chain(
+        snapshot.texts, (f"{m.title} {m.section}" for m in snapshot.metas))))
+
+
+def _numbering_for(snapshot: IndexSnapshot) -> dict[str, frozenset[str]]:
+    return snapshot.derive("numbering", lambda: numbering(_corpus_text(snapshot)))
 
 
 def _speller(snapshot: IndexSnapshot) -> Speller:
-    return _speller_for(snapshot.name, tuple(snapshot.texts))
+    return snapshot.derive("speller", lambda: Speller(vocabulary(list(snapshot.texts))))
 
 
 def load_signposts(knowledge_dir: Path) -> list[tuple[Signpost, tuple[str, ...]]]:

@@ -22,6 +22,7 @@ import ctypes
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -145,6 +146,14 @@ class IndexSnapshot:
     sentence_info: dict[str, tuple[int, int, int, frozenset[str]] | None] = field(
         default_factory=dict)
     _remembering: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def derive(self, key: str, make: Callable[[], Any]) -> Any:
+        """`make()`, made once for this snapshot and kept with it (two threads asking at
+        once may both make it: it depends on the snapshot alone)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     def remember_sentence(self, sentence_id: str, meta: ChunkMeta, text: str) -> None:
         i = self.lexical.by_id.get(meta.chunk_id)
