@@ -19,6 +19,32 @@ questions retrieved a passage or lead sentence differently and 4 answers differe
 puts an exact search (every sentence vector compared, ties broken by id) in its place, the
 same in both runs, so any difference left is the code's. Its timings are not Chroma's.
 Prints figures; asserts nothing.
+
+Measured for issue 10 (bundled corpus, 561 questions, pass 1 p95 in ms, two runs of each
+version interleaved; "before" is the code before the changes listed below):
+
+    set         before (load 2.1-3.0)   after (load 2.1-2.2)   after* (load 4.9-5.4)
+    chat-3          57.7 / 63.4             31.3 / 41.3            34.7
+    chat-4          81.8 / 76.4             34.9 / 34.2            36.9
+    chat-5          59.1 / 62.3             27.8 / 31.2            36.5
+    chat-6          57.2 / 57.4             22.5 / 29.6            35.8
+    chat-7          32.3 / 41.8             25.4 / 29.5            39.8
+    chat-more       28.0 / 29.6             25.3 / 33.9            40.4
+    chat            60.2 / 62.3             29.2 / 32.6            43.0
+    golden          25.6 / 24.7             17.3 / 14.7            20.8
+    p50, all        21.9 / 22.6             17.1 / 13.9            18.2
+
+What changed (each with the same answers, byte for byte, under `--exact`): the sentence
+search asks Chroma for distances only and keeps each sentence's chunk, span and words with
+the snapshot (bot/retrieval.py); the sides of a two-sided question are searched on two
+threads beside the whole question (bot/answer.py, SIDE_SEARCHES); term_set is cached
+(bot/lexical.py); an answer reads the pointer once, with get_collection; what is derived
+from the whole corpus is kept with the snapshot (* only the last column has that one; it
+saves nothing measurable at the bundled corpus). At load 6-8 from other work on the two
+cores, both versions' p95 were 100-300 ms: compare versions interleaved, as above, never
+against a figure from another day. `spendbot eval` (one run each): chat sets p95 30-38 ms,
+golden 17 ms at load 2.0; before, 30-80 ms (five of the seven chat sets 67-80 ms) and
+golden 33 ms at load 1.2-1.3.
 Run: `python bench/warm_answer.py [--store S] [--repeats 3] [--dump FILE [--exact]]
 [SET.yaml ...]`
 (without sets, every set in knowledge/eval/).
