@@ -14,6 +14,12 @@ building the word index allocates (tracemalloc), the part of that which grows wi
 Run: `python bench/scale.py [--keep DIR] [1 10 100]` (100x took 52 minutes on two busy
 cores, most of it embedding sentences). `--keep DIR` leaves each corpus and its store in
 DIR/<factor>x, so `python bench/scale.py --memory DIR/100x/store` can measure again later.
+A smaller multiple shows the trend in minutes: `python bench/scale.py --keep DIR 10 30` (10x:
+99 s of ingest, 30x: 24 minutes at load 4-6). Peak RSS with `--memory` (three processes
+each, load average 4.7-6.2), before and after the warm-path work of issue 10 (sentence
+words kept with the snapshot, side searches on two threads): 1x 272-274 / 273-275 MB, 10x
+289-292 / 294-296 MB, 30x 322-328 / 330-332 MB; the 100x store was not rebuilt for it
+(435 MB before), so expect a few MB more there, not less.
 """
 
 from __future__ import annotations

@@ -21,12 +21,13 @@ rules' own and whose clause is quoted.
 
 from __future__ import annotations
 
-import functools
+import itertools
 import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -84,6 +85,17 @@ SIDE_WORDS = 20  # more room when a question has two sides
 # lost to a list defining X; with no margin, the same.
 ABOUT_MARGIN = 0.05
 WHOLE_LIST = 5  # a list of this many items or fewer, leading the answer, is never cut
+
+# Each side of a two-sided question ("CDO vs CTO") is searched on its own as well as the
+# whole question, on these threads, started as the whole question's search starts. A search
+# is mostly the query encoder (ONNX Runtime, one thread) and Chroma's two searches, which let
+# go of the GIL, so on two cores the three searches take not much longer than one; the
+# searches of a question that ends before quoting its sides (declined, or a scenario the
+# rules answer) are cancelled or left to finish. Measured over the chat sets (480 questions,
+# twice, each asked both ways in turn in one process, load average 4-5 from other work):
+# p95 99 ms with the side searches one after the other as before, 75 ms side by side; p50
+# 39 ms either way (most questions have one side).
+SIDE_SEARCHES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="side-search")
 
 
 class Status(StrEnum):
@@ -216,6 +228,9 @@ class _Work:
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sides: list[str] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)  # parts of the question not given
+    # Searches of each side of a two-sided question, started beside the whole question's
+    # own: (side as read, with the guidance's words) -> its passages, when done.
+    side_searches: dict[tuple[str, str], Future] = field(default_factory=dict)
 
 
 class Answerer:
@@ -246,6 +261,9 @@ class Answerer:
             work.timings["compose"] = round((time.perf_counter() - started) * 1000, 2)
         except Stop as stop:
             answer = stop.answer
+        finally:
+            for search in work.side_searches.values():
+                search.cancel()  # a declined or scenario question needs none of them
         answer.timings = work.timings
         answer.removed = work.removed
         if work.removed:
@@ -279,9 +297,27 @@ class Answerer:
             raise Stop(refusal(text, Status.NOT_COVERED, Reason.TOO_VAGUE))
 
     def _retrieve(self, work: _Work) -> None:
+        for read in self._side_reads(work, question_parts(work.understood.text)):
+            work.side_searches[read.text, read.expanded] = SIDE_SEARCHES.submit(
+                self.retriever.passages, read.text, read.expanded, work.snapshot)
         expanded = work.search + " " + " ".join(g for _, g in work.understood.expansions)
-        work.passages = definition_first(work.understood.expanded, work.snapshot,
-                                         self.retriever.passages(work.search, expanded))
+        work.passages = definition_first(
+            work.understood.expanded, work.snapshot,
+            self.retriever.passages(work.search, expanded, work.snapshot))
+
+    def _side_reads(self, work: _Work, sides: list[str]) -> list[Understood]:
+        """Each side as read for searching, a later one with the names the first gives (its
+        "they"); a side with no word to search for is left out."""
+        reads = [understand(side, self.lexicon, None) for side in with_referents(sides)]
+        lexical = work.snapshot.lexical
+        return [read for read in reads if lexical.query_terms(read.expanded)]
+
+    def _side_search(self, work: _Work, read: Understood) -> list[Passage]:
+        """A side's own passages: from the search `_retrieve` started, or searched now."""
+        search = work.side_searches.pop((read.text, read.expanded), None)
+        if search is None or search.cancelled():
+            return self.retriever.passages(read.text, read.expanded, work.snapshot)
+        return search.result()
 
     def _verdict(self, work: _Work) -> None:
         """A question describing a purchase is answered by the rules, unless it asks for
@@ -300,7 +336,7 @@ class Answerer:
         corpus = _corpus_text(work.snapshot)
         missing += lexical.unknown_names(work.asked, corpus)
         missing += lexical.unknown_members(work.understood.text,
-                                           _numbering_for(work.snapshot.name, corpus))
+                                           _numbering_for(work.snapshot))
         if missing:  # "is VAT included in the £100k?": the rules cannot say either
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, missing))
         if work.verdict is not None and work.verdict.outcomes:
@@ -330,15 +366,15 @@ class Answerer:
             if not gives_what_is_asked(part, near, query, lexical):
                 work.uncovered.append(part)
         answered = [part for part in parts if part not in work.uncovered]
-        if work.uncovered and (not answered or not all(self._stands(p) for p in answered)):
+        if work.uncovered and (not answered or not all(self._stands(work, p) for p in answered)):
             raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
 
-    def _stands(self, part: str) -> bool:
-        """Whether a part of a question is answered on its own: it asks for a kind of thing
-        the passages give, or its own best passage clears the bar by a margin (a part that
-        merely asks nothing in particular, "and who chairs it?", is no answer by default)."""
+    def _stands(self, work: _Work, part: str) -> bool:
+        """Whether a part of a question is answered on its own, its own best passage over
+        the bar: that it asks for nothing in particular ("and who chairs it?") is no answer
+        by default."""
         read = understand(part, self.lexicon, None)
-        found = self.retriever.passages(read.text, read.expanded)
+        found = self.retriever.passages(read.text, read.expanded, work.snapshot)
         return bool(found) and found[0].relevance >= self.min_relevance
 
     def _select(self, work: _Work) -> None:
@@ -404,7 +440,7 @@ class Answerer:
             own = [(term, alts) for term, alts in subjects[n] if term not in others] or query
             # Each side is searched on its own too: "what grade is a CTO" finds the grade
             # even when the whole question's passages are about reporting lines.
-            found = self.retriever.passages(read.text, read.expanded)[:3] + work.passages[:8]
+            found = self._side_search(work, read)[:3] + work.passages[:8]
             # Among passages about as relevant, one with a sentence saying something of this
             # side ("CDOs will concentrate on...") beats one naming it in passing.
             close = max((p.relevance for p in found), default=0.0) - ABOUT_MARGIN
@@ -470,13 +506,15 @@ class Answerer:
         return answer
 
 
-@functools.lru_cache(maxsize=4)
-def _speller_for(name: str, texts: tuple[str, ...]) -> Speller:
-    return Speller(vocabulary(list(texts)))
+# What the answerer reads from the whole guidance once per index is kept with the index's
+# snapshot (IndexSnapshot.derive), and goes with it when an ingest replaces it. These were
+# functools caches keyed by the snapshot's name and a tuple of its every text and title,
+# built again for each question only to look the value up: at the 30x corpus of
+# bench/scale.py (3,266 chunks) that took 0.8 ms a question, and the titles in the key kept
+# 0.44 MB (so about 2.7 ms and 1.5 MB at 100x).
 
 
-@functools.lru_cache(maxsize=4)
-def _corpus_for(name: str, texts: tuple[str, ...]) -> str:
+def _fold(texts: Iterable[str]) -> str:
     # Folded text by text: folding the whole corpus at once (a list of its every word, or
     # one regular-expression pass) took 80 to 130 MB for a moment at the 100x corpus of
     # bench/scale.py, and that moment set the answering process's peak memory.
@@ -484,15 +522,14 @@ def _corpus_for(name: str, texts: tuple[str, ...]) -> str:
     return " ".join(text for text in folded if text)
 
 
-@functools.lru_cache(maxsize=4)
-def _numbering_for(name: str, corpus: str) -> dict[str, frozenset[str]]:
-    return numbering(corpus)
-
-
 def _corpus_text(snapshot: IndexSnapshot) -> str:
     """Everything the guidance says, lower case, spaces folded: where a name is looked up."""
-    titles = tuple(f"{m.title} {m.section}" for m in snapshot.metas)
-    return _corpus_for(snapshot.name, tuple(snapshot.texts) + titles)
+    return snapshot.derive("corpus", lambda: _fold(itertools.chain(
+        snapshot.texts, (f"{m.title} {m.section}" for m in snapshot.metas))))
+
+
+def _numbering_for(snapshot: IndexSnapshot) -> dict[str, frozenset[str]]:
+    return snapshot.derive("numbering", lambda: numbering(_corpus_text(snapshot)))
 
 
 # "who was the government CTO?", "who wrote the foreword?": asks for someone, whom the
@@ -501,18 +538,14 @@ WHO_DID = re.compile(r"\bwho\s+(?:was|were|wrote|asked|commissioned|signed|led|c
                      r"introduced|announced|launched)\b", re.I)
 
 
-@functools.lru_cache(maxsize=4)
-def _lower_words_for(name: str, texts: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for text in texts for w in re.findall(r"\b[a-z]+\b", text))
-
-
 def _lower_words(snapshot: IndexSnapshot) -> frozenset[str]:
     """Every word the guidance writes in lower case somewhere: what a name is not."""
-    return _lower_words_for(snapshot.name, tuple(snapshot.texts))
+    return snapshot.derive("lower words", lambda: frozenset(
+        w for text in snapshot.texts for w in re.findall(r"\b[a-z]+\b", text)))
 
 
 def _speller(snapshot: IndexSnapshot) -> Speller:
-    return _speller_for(snapshot.name, tuple(snapshot.texts))
+    return snapshot.derive("speller", lambda: Speller(vocabulary(list(snapshot.texts))))
 
 
 def load_signposts(knowledge_dir: Path) -> list[tuple[Signpost, tuple[str, ...]]]:
@@ -603,14 +636,8 @@ def _titled(snapshot: IndexSnapshot, subject: tuple[str, ...]) -> list[int]:
     spelled out count), first sections first."""
     lexical = snapshot.lexical
     query = lexical.query_terms(" ".join(subject))
-    titles = _title_terms(snapshot.name, tuple(m.title for m in snapshot.metas))
+    titles = snapshot.derive("title terms", lambda: [term_set(m.title) for m in snapshot.metas])
     return [i for i, terms_ in enumerate(titles) if lexical.coverage(query, terms_) == 1.0]
-
-
-@functools.lru_cache(maxsize=4)
-def _title_terms(name: str, titles: tuple[str, ...]) -> list[set[str]]:
-    by_title = {title: term_set(title) for title in set(titles)}
-    return [by_title[title] for title in titles]
 
 
 def supporting_passages(passages: list[Passage],
@@ -768,7 +795,7 @@ def _says_of(passage: Passage, subject, lexical: LexicalIndex) -> bool:
                for u in text_units(passage.text))
 
 
-def _terms_of(passage: Passage) -> set[str]:
+def _terms_of(passage: Passage) -> frozenset[str]:
     return term_set(searchable(passage.text, passage.meta))
 
 

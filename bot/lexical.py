@@ -100,8 +100,16 @@ def terms(text: str) -> list[str]:
     return words + money
 
 
-def term_set(text: str) -> set[str]:
-    return set(terms(text))
+@functools.lru_cache(maxsize=1024)
+def term_set(text: str) -> frozenset[str]:
+    """The distinct terms of `text`. Cached, so frozen: an answer asks for the terms of the
+    same passages, sentences and headings again and again (quoting scores each sentence more
+    than once, a contrast compares every candidate passage with each side), and so do the
+    questions after it. Over every set of knowledge/eval (561 questions) that was 17,481
+    calls for 594 distinct texts (142 KB of text in all), about 10% of a warm answer's time
+    (cProfile); 1,024 texts hold the bundled corpus's whole working set and at most a few
+    MB at any corpus size."""
+    return frozenset(terms(text))
 
 
 def searchable(text: str, meta: ChunkMeta) -> str:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,6 +42,7 @@ DENSE_CANDIDATES = 20
 SENTENCE_CANDIDATES = 30
 LEXICAL_CANDIDATES = 10
 LEXICAL_WEIGHT = 0.3  # how much full word coverage adds to a cosine similarity
+SENTENCE_INFO = 4096  # sentences whose chunk, span and words a snapshot keeps at most
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 PAGE = 1000  # chunks per read from Chroma; see `_load` for why not more
 
@@ -135,6 +138,31 @@ class IndexSnapshot:
     # The sentence collection; None for an index of the one-collection layout, where the
     # sentences are in `collection` and every query filters by level.
     sentences: Any = None
+    # Sentence id -> (its chunk's index, its span in the chunk, its words with its
+    # heading's), or None when its chunk is not in this index: read from the store the
+    # first time a search finds the sentence. At most SENTENCE_INFO entries (about 1 KB
+    # each), the oldest forgotten first: the bundled corpus has about 400 sentences, the
+    # 100x corpus of bench/scale.py 37,914.
+    sentence_info: dict[str, tuple[int, int, int, frozenset[str]] | None] = field(
+        default_factory=dict)
+    _remembering: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def derive(self, key: str, make: Callable[[], Any]) -> Any:
+        """`make()`, made once for this snapshot and kept with it (two threads asking at
+        once may both make it: it depends on the snapshot alone)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
+
+    def remember_sentence(self, sentence_id: str, meta: ChunkMeta, text: str) -> None:
+        i = self.lexical.by_id.get(meta.chunk_id)
+        known = None if i is None else (
+            i, meta.start, meta.end, frozenset(term_set(text) | term_set(meta.section)))
+        with self._remembering:  # the Slack app answers on several threads
+            while len(self.sentence_info) >= SENTENCE_INFO:
+                del self.sentence_info[next(iter(self.sentence_info))]
+            self.sentence_info[sentence_id] = known
 
     def level_filter(self, level: str) -> dict | None:
         """The `where` a query needs for one level: none when the levels are paired."""
@@ -245,11 +273,15 @@ class GuidanceRetriever(BaseRetriever):
         release_freed_memory()
         return snapshot
 
-    def passages(self, query: str, expanded: str | None = None) -> list[Passage]:
+    def passages(self, query: str, expanded: str | None = None,
+                 snapshot: IndexSnapshot | None = None) -> list[Passage]:
         """The best passages for `query`, best first. `expanded` is the query with the
         guidance's own words for chat words added (for word matching; dense search embeds the
-        question as asked, which is what the model was trained to compare)."""
-        loaded = self.snapshot()
+        question as asked, which is what the model was trained to compare). `snapshot` is
+        the index to search, by default the active one: an answer passes the one it read the
+        question with, so all its searches use one index and the pointer is read once per
+        answer, not once per search (a two-sided question searches three times)."""
+        loaded = snapshot or self.snapshot()
         vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
         similarity = self._dense(loaded, vector)
         if self.mode == "dense":
@@ -298,27 +330,40 @@ class GuidanceRetriever(BaseRetriever):
 
     def _sentences(self, loaded: IndexSnapshot, vector: np.ndarray,
                    query_terms) -> dict[int, SentenceHit]:
-        """Chunk index -> its best sentence among the nearest sentences of the whole index."""
+        """Chunk index -> its best sentence among the nearest sentences of the whole index.
+
+        The search asks Chroma for distances only; what else a hit needs (its chunk, span
+        and words) is read once per sentence and kept with the snapshot (`sentence_info`).
+        Asking the search for metadata and documents too took 6.2 ms a search at the bundled
+        corpus, not 1.1 (Chroma reads 30 metadata records from SQLite), and parsing those
+        records and stemming 30 sentences another 3 ms or so, each time.
+        """
         paired = loaded.sentences is not None
+        source = loaded.sentences if paired else loaded.collection
         try:
-            hits = (loaded.sentences if paired else loaded.collection).query(
-                query_embeddings=[vector.tolist()], n_results=SENTENCE_CANDIDATES,
-                where=loaded.level_filter(SENTENCE),
-                include=["distances", "metadatas", "documents"])
+            hits = source.query(query_embeddings=[vector.tolist()],
+                                n_results=SENTENCE_CANDIDATES,
+                                where=loaded.level_filter(SENTENCE), include=["distances"])
+            ids, distances = hits["ids"][0], hits["distances"][0]
+            info = loaded.sentence_info
+            missing = [id_ for id_ in ids if id_ not in info]
+            if missing:
+                got = source.get(ids=missing, include=["metadatas", "documents"])
+                for id_, raw, text in zip(got["ids"], got["metadatas"], got["documents"],
+                                          strict=True):
+                    loaded.remember_sentence(id_, ChunkMeta.from_store(raw), text)
         except Exception as exc:  # without them, chunks alone still answer
             log.warning("sentence search failed (%s)", exc.__class__.__name__)
             return {}
         best: dict[int, SentenceHit] = {}
-        for distance, raw, text in zip(hits["distances"][0], hits["metadatas"][0],
-                                       hits["documents"][0], strict=True):
-            meta = ChunkMeta.from_store(raw)
-            i = loaded.lexical.by_id.get(meta.chunk_id)
-            if i is None:
+        for id_, distance in zip(ids, distances, strict=True):
+            known = info.get(id_)
+            if known is None:  # its chunk is not in this index (or it could not be read)
                 continue
+            i, start, end, words = known
             cosine = 1.0 - float(distance)
-            heading = term_set(meta.section)
-            coverage = loaded.lexical.coverage(query_terms, term_set(text) | heading)
-            hit = SentenceHit(meta.start, meta.end, round(cosine, 4), round(coverage, 4),
+            coverage = loaded.lexical.coverage(query_terms, words)
+            hit = SentenceHit(start, end, round(cosine, 4), round(coverage, 4),
                               round(cosine + LEXICAL_WEIGHT * coverage, 4))
             if i not in best or hit.relevance > best[i].relevance:
                 best[i] = hit
