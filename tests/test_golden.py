@@ -127,8 +127,9 @@ FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verd
     "chat-7": (0.80, 0.92, 0.92, 0.90, 1.0, 120),
     # The held-out part: written blind on 2026-12-03 (session 4) by a helper that saw only
     # the documents, never tuned on. Measured when added (before that session's tuning):
-    # 0.78, 0.94, 0.90, 0.80, 0.90, 99 words.
-    "heldout-3": (0.70, 0.90, 0.85, 0.75, 0.85, 125),
+    # 0.78, 0.94, 0.90, 0.80, 0.90, 99 words; at the session's end (aggregates only):
+    # 0.82, 0.94, 0.94, 0.90, 0.90, 101 words.
+    "heldout-3": (0.78, 0.90, 0.90, 0.85, 0.85, 120),
 }
 
 

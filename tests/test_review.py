@@ -63,8 +63,8 @@ FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 0.96
           "proposals_dev5.yaml": (0.973, 1.0, 0),
           # The held-out set: 24 proposals written blind on 2026-12-03 (session 4), never
           # tuned on. When added, before that session's changes: 0.962 (300/312), 19 of 24
-          # exact, 3 false red lines.
-          "proposals_heldout3.yaml": (0.95, 0.79, 3)}
+          # exact, 3 false red lines; at the session's end 0.968 (302/312), 19 of 24, 3.
+          "proposals_heldout3.yaml": (0.96, 0.79, 3)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
