@@ -353,16 +353,15 @@ class Answerer:
         # A two-part question is checked part by part: "by when ..., and what came after?"
         # asks for a date in its first part only. A part the guidance does not give is said
         # to be uncovered, and the other part answered; a question none of whose parts is
-        # given is declined.
+        # given is declined. What is asked for may be given by any passage near the bar.
         parts = question_parts(work.understood.text) or [work.understood.text]
+        near = [p for p in work.passages if p.relevance >= self.min_relevance - PART_MARGIN]
         for part in parts:
             text = work.search if part == work.understood.text else part
             query = lexical.query_terms(text + " " + understand(part, self.lexicon,
                                                                 None).expanded)
             if not query:  # "..., how many were there?" asks about the first part's subject
                 query = lexical.query_terms(work.search)
-            near = [p for p in work.passages
-                    if p.relevance >= self.min_relevance - PART_MARGIN]
             if not gives_what_is_asked(part, near, query, lexical):
                 work.uncovered.append(part)
         answered = [part for part in parts if part not in work.uncovered]
@@ -735,12 +734,12 @@ def giving(question: str, query, lexical: LexicalIndex) -> Callable[[str], bool]
     return gives_it
 
 
-def gives_what_is_asked(question: str, supported: list[Passage], query,
+def gives_what_is_asked(question: str, passages: list[Passage], query,
                         lexical: LexicalIndex) -> bool:
-    """False when the question asks for a kind of thing that no sentence of the supporting
-    passages gives about its subject."""
+    """False when the question asks for a kind of thing that no sentence of `passages`
+    gives about its subject."""
     gives = giving(question, query, lexical)
-    return gives is None or any(_gives_in(p, gives) for p in supported)
+    return gives is None or any(_gives_in(p, gives) for p in passages)
 
 
 def _gives_in(passage: Passage, gives: Callable[[str], bool]) -> bool:
