@@ -44,7 +44,7 @@ from bot.quotes import (
     quote_passage,
     verify_quotes,
 )
-from bot.retrieval import LEXICAL_WEIGHT, GuidanceRetriever, IndexSnapshot, Passage
+from bot.retrieval import GuidanceRetriever, IndexSnapshot, Passage
 from bot.understand import (
     Lexicon,
     Speller,
@@ -301,10 +301,9 @@ class Answerer:
             work.side_searches[read.text, read.expanded] = SIDE_SEARCHES.submit(
                 self.retriever.passages, read.text, read.expanded, work.snapshot)
         expanded = work.search + " " + " ".join(g for _, g in work.understood.expansions)
-        work.passages = named_document_first(work.understood.expanded, work.snapshot,
-                                             definition_first(
+        work.passages = definition_first(
             work.understood.expanded, work.snapshot,
-            self.retriever.passages(work.search, expanded, work.snapshot)))
+            self.retriever.passages(work.search, expanded, work.snapshot))
 
     def _side_reads(self, work: _Work, sides: list[str]) -> list[Understood]:
         """Each side as read for searching, a later one with the names the first gives (its
@@ -638,30 +637,6 @@ def _titled(snapshot: IndexSnapshot, subject: tuple[str, ...]) -> list[int]:
     query = lexical.query_terms(" ".join(subject))
     titles = snapshot.derive("title terms", lambda: [term_set(m.title) for m in snapshot.metas])
     return [i for i, terms_ in enumerate(titles) if lexical.coverage(query, terms_) == 1.0]
-
-
-def named_document_first(question: str, snapshot: IndexSnapshot,
-                         passages: list[Passage]) -> list[Passage]:
-    """"what does the Technology Code of Practice say about accessibility?": the title
-    names the document, so its words say which document, not which passage; the passages
-    are ranked by what the rest of the question asks (cosine + the word weight of the rest's
-    coverage), and the named document's passages first. Every passage of the document, and
-    any section about it elsewhere, holds the title's words: ranked by them, the code's
-    introduction beat its accessibility principle."""
-    lexical = snapshot.lexical
-    for document in snapshot.documents:
-        title = re.sub(r"\s*\(.*?\)\s*$", "", document["title"])
-        if not re.search(rf"\bthe\s+{re.escape(title)}\b", question, re.I):
-            continue
-        named = term_set(title)
-        rest = [(term, alts) for term, alts in lexical.query_terms(question)
-                if term not in named]
-        if not rest:
-            return passages
-        return sorted(passages, key=lambda p: (
-            p.meta.doc_id != document["doc_id"],
-            -(p.score + LEXICAL_WEIGHT * lexical.coverage(rest, _terms_of(p)))))
-    return passages
 
 
 def supporting_passages(passages: list[Passage],

@@ -356,11 +356,3 @@ def test_a_two_part_question_answers_the_part_the_guidance_gives(answerer) -> No
 def test_everyday_words_for_the_guidance_are_not_unknown_subjects(answerer, question):
     answer = answerer.ask(question)
     assert answer.answered, answer.message
-
-
-def test_a_named_document_is_searched_for_the_rest_of_the_question(answerer) -> None:
-    # The title's words are in every passage of the code: they pick the document, and
-    # "accessibility" picks the passage (the code's introduction used to lead).
-    answer = answerer.ask("what does the tcop say about accessibility?")
-    assert answer.citations[0].doc_id == "technology-code-of-practice-draft"
-    assert "4. Make things accessible by:" in answer.citations[0].quotes
