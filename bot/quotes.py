@@ -114,6 +114,13 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
     parts = units(text)
     meta = passage.meta
     heading = term_set(meta.section)
+    # A question naming the document ("is the tech code of practice official policy?") is
+    # answered by what the document says, not by the sentences repeating its name: the
+    # title's words count for every sentence alike, so the rest of the question decides.
+    title = term_set(meta.title)
+    named = lexical.matched(query, title)
+    if len(named) >= 3 and 2 * len(named) >= len(title):
+        heading = heading | title
     own_terms: dict[int | _Unit, set[str]] = {}  # a list's terms are its lead-in's and items'
     for unit in parts:
         key = unit if unit.list_id is None else unit.list_id

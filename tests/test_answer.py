@@ -356,3 +356,12 @@ def test_a_two_part_question_answers_the_part_the_guidance_gives(answerer) -> No
 def test_everyday_words_for_the_guidance_are_not_unknown_subjects(answerer, question):
     answer = answerer.ask(question)
     assert answer.answered, answer.message
+
+
+def test_a_question_naming_the_document_is_answered_by_what_it_says(answerer) -> None:
+    # The draft code's own header says what it is; the words naming the code are in all of
+    # its sentences, so they must not pick the sentence that merely repeats its name.
+    answer = answerer.ask("is the tech code of practice actually official government policy?")
+    first = answer.citations[0]
+    assert first.doc_id == "technology-code-of-practice-draft"
+    assert "DRAFT - not a statement of government policy" in first.quotes
