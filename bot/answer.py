@@ -578,12 +578,22 @@ FOLLOW_UP = re.compile(
     r"guidance|policy|code|principle|threshold|rule|line|limit|contract|list)s?\b", re.I)
 
 
+# "and what about websites?" after "what did the 2005 strategy say about call centres?":
+# the new subject takes the place of the old one, which would otherwise outweigh it.
+WHAT_ABOUT = re.compile(r"^(?:and|but|so|ok(?:ay)?(?: and)?)?[\s,]*(?:what|how) about\s+"
+                        r"(?!it\b|that\b|this\b|them\b|if\b|for\b|when\b)(.+?)[\s?.!]*$", re.I)
+ABOUT_TAIL = re.compile(r"\babout\s+(.+?)[\s?.!]*$", re.I)
+
+
 def with_context(question: str, history: Sequence[str]) -> str:
     """What to search for: a follow-up ("and who does that role report to?", "how long?") is
     read together with the turn before it; a question that stands alone is searched as is."""
     earlier = [turn for turn in history if turn.strip()]
     if not earlier:
         return question
+    asked, before = WHAT_ABOUT.match(question), ABOUT_TAIL.search(earlier[-1])
+    if asked and before:
+        return f"{earlier[-1][:before.start(1)]}{asked.group(1)}?"
     if FOLLOW_UP.search(question) or len(terms(question)) <= 2:
         return f"{earlier[-1]} {question}"
     return question

@@ -365,3 +365,18 @@ def test_a_question_naming_the_document_is_answered_by_what_it_says(answerer) ->
     first = answer.citations[0]
     assert first.doc_id == "technology-code-of-practice-draft"
     assert "DRAFT - not a statement of government policy" in first.quotes
+
+
+def test_what_about_a_new_subject_replaces_the_old_one() -> None:
+    from bot.answer import with_context
+    earlier = ["what does the 2005 strategy say about shared services?"]
+    assert with_context("and what about call centres?", earlier) == \
+        "what does the 2005 strategy say about call centres?"
+    # "what about it/if..." is not a new subject: the turns are read together.
+    assert with_context("what about if it is public facing?", earlier).startswith(earlier[0])
+
+
+def test_a_follow_up_on_a_new_subject_is_answered_about_it(answerer) -> None:
+    answer = answerer.ask("and what about call centres?",
+                          ["what does the 2005 strategy say about shared services?"])
+    assert "130 major call centres" in quotes_of(answer)
