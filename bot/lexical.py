@@ -48,6 +48,7 @@ QUESTION_WORDS = frozenset("what who whom whose which when where why how is are 
                            "can could should would will shall may might".split())
 DETERMINERS = frozenset("a an the this that these those our my your their any each every "
                         "its".split())
+VERB_ENDINGS = ("ies", "es", "ed")  # after a noun: "which team carries", "what body assessed"
 NOT_NOUN_ENDINGS = ("est", "er", "ed", "ing", "ly", "ous", "ive", "ful", "able", "ible", "al")
 # Words that are never the thing a question asks about: "what are CTOs told about...?"
 # (irregular participles, which no ending gives away, among them).
@@ -298,7 +299,8 @@ class LexicalIndex:
         if asked:
             phrase = []
             for word in tokens(asked.group(1))[:3]:
-                if word.lower() in STOPWORDS:
+                # "which team carries out...": a verb ends the phrase asked for.
+                if word.lower() in STOPWORDS or phrase and word.lower().endswith(VERB_ENDINGS):
                     break
                 phrase.append(word)
             # "which football club", "the max day rate": the thing asked for is the last

@@ -43,6 +43,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 # "3yr", "18mths": a number run into its unit, which would otherwise be read as one word.
 RUN_TOGETHER = re.compile(r"(?<=\d)(?=(?:yrs?|years?|mths?|months?|wks?|weeks?)\b)", re.I)
 VERSION = re.compile(r"\bv(\d{1,2})\b", re.I)  # "v6": the guidance writes "version 6"
+POSSESSIVE = re.compile(r"['’]s?$")
 MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
 
 
@@ -193,6 +194,9 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
 
     def replace_word(match: re.Match[str]) -> str:
         word = match.group(0)
+        owner = POSSESSIVE.search(word)  # "the dept's systems": spell out "dept", keep "'s"
+        if owner and WORD.fullmatch(word[:owner.start()]):
+            return replace_word(WORD.fullmatch(word[:owner.start()])) + owner.group(0)
         if word.lower() in lexicon.chat:
             resolved.add(word.lower())
             return word

@@ -380,3 +380,16 @@ def test_a_follow_up_on_a_new_subject_is_answered_about_it(answerer) -> None:
     answer = answerer.ask("and what about call centres?",
                           ["what does the 2005 strategy say about shared services?"])
     assert "130 major call centres" in quotes_of(answer)
+
+
+def test_a_possessive_abbreviation_is_spelled_out(answerer) -> None:
+    answer = answerer.ask("when a citizen service sits on the dept's own back-end systems, "
+                          "who owns it end to end?")
+    assert answer.answered
+    assert "reporting into the CDO" in quotes_of(answer)
+
+
+def test_a_verb_after_which_is_not_the_thing_asked_for(answerer) -> None:
+    answer = answerer.ask("Which team carries out the assurance of technology against the code?")
+    assert "Standards Assurance team" in quotes_of(answer)
+    assert "carries" not in answer.text  # a paraphrase of "conducted", not a missing word
