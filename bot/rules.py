@@ -230,12 +230,18 @@ def buys_hosting(text: str) -> bool:
                for m in find("facts.hosting", text))
 
 
+def _names_a_contract(text: str) -> bool:
+    """Whether a sentence names a contract of its own, not one named before ("the term")."""
+    return mentions("facts.contract", text) and not mentions("facts.definite_contract", text)
+
+
 def _runs_and_integrates(text: str) -> bool:
     """One supplier given both roles in one list: "the incumbent, who will host the systems,
     maintain the application, and act as systems integrator". The sentence must name a
     supplier (not "we will host it and act as integrator"), say it runs the service before
     it gives the integrator role, and not say the integrator is someone else."""
-    if not mentions("facts.supplier", text) or mentions("facts.separate_integrator", text):
+    if not (mentions("facts.supplier", text) or _subject(text)) \
+            or mentions("facts.separate_integrator", text):
         return False
     for match in find("facts.acts_as_integrator", text):
         if negated(text, match.start(), match.end()):
@@ -261,7 +267,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
     said: list[Observation] = []
     rates: list[tuple[Amount, str, bool, float | None]] = []
-    previous = previous_text = ""
+    previous = previous_text = named_contract = named_text = ""
     for item in sentences:
         passage = item if isinstance(item, Passage) else Passage(item)
         text, evidence = passage.read, passage.text
@@ -293,9 +299,15 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 # years". But a contract's worth over years is its term: "The contract is
                 # worth £28 million over four years".
                 continue
-            if hosting_here or refers and buys_hosting(context):
+            # "We'll sign a new hosting contract with Nimbus… Nimbus's price for the term is
+            # £1.4m. The term runs for 36 months": the term is the last contract named.
+            earlier = not buys_hosting(context) and not _names_a_contract(previous) \
+                and buys_hosting(named_contract)
+            if hosting_here or refers and (buys_hosting(context) or earlier):
                 if not hosting_here and previous_text and buys_hosting(previous):
                     said.append(Observation("hosting_years", years, previous_text))
+                elif not hosting_here and earlier:
+                    said.append(Observation("hosting_years", years, named_text))
                 said.append(Observation("hosting_years", years, evidence))
             if hosting_here or mentions("facts.contract", text) or refers and (
                     mentions("facts.contract", context) or affirms("facts.hosting", context)):
@@ -313,14 +325,20 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             said += [Observation("same_supplier_integrator", False, evidence) for _ in separate]
             # "a separate firm to be the systems integrator": who is integrator is said,
             # and it is not the supplier, so "be the integrator" there is not one doing both.
-            for match in [] if separate else find("facts.same_integrator", text):
+            # "split into 22 contracts across build, hosting, service integration and
+            # support ... so that we can replace any one supplier" gives no one both roles.
+            several = mentions("facts.several_contracts", text)
+            for match in [] if separate or several else find("facts.same_integrator", text):
                 said.append(Observation("same_supplier_integrator",
                                         not negated(text, match.start(), match.end()),
                                         evidence))
             if _runs_and_integrates(text):
                 said.append(Observation("same_supplier_integrator", True, evidence))
         # "we haven't decided if it'll be public-facing or staff only" decides neither.
+        not_public = [m.span() for m in find("facts.not_public_facing", text)]
         for match in find("facts.public_facing", text):
+            if any(lo <= match.start() < hi for lo, hi in not_public):
+                continue  # "the public cloud", "the Office of the Public Guardian"
             if not deferred(text, match.start(), match.end()):
                 said.append(Observation("public_facing", not negated(text, match.start(),
                                                                      match.end()), evidence))
@@ -333,11 +351,19 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if not negated(text, match.start(), match.end()) \
                     and not deferred(text, match.start(), match.end()):
                 said.append(Observation("public_facing", False, evidence))
+        for match in find("facts.public_users", text):
+            lo, hi = clause(text, match.start(), match.end())
+            if not negated(text, match.start(), match.end()) \
+                    and mentions("facts.public_uses", text[match.end():hi]):
+                said.append(Observation("public_users", True, evidence))
         if mentions("facts.crypt_key", text):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text = text, evidence
+        if _names_a_contract(text):
+            named_contract, named_text = text, evidence
     read = [item if isinstance(item, Passage) else Passage(item) for item in sentences]
     said += _one_supplier_in_a_table([item for item in sentences if isinstance(item, Passage)])
+    said += _table_totals([item for item in sentences if isinstance(item, Passage)])
     if not any(o.fact == "same_supplier_integrator" for o in said):
         said += _one_named_supplier_across_sentences(read)
     hosting = [o.value for o in said if o.fact == "hosting_years"]
@@ -352,7 +378,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         contract_years=max(contract) if contract else None,
         automatic_extension=_flag(said, "automatic_extension"),
         same_supplier_integrator=_flag(said, "same_supplier_integrator"),
-        public_facing=_flag(said, "public_facing"),
+        public_facing=_flag(said, "public_facing") if _flag(said, "public_facing") is not None
+        else _flag(said, "public_users"),
         crypt_key=any(o.fact == "crypt_key" for o in said),
         said=tuple(said),
         budgets=[o.value for o in said if o.fact == "budgets"])
@@ -367,7 +394,7 @@ def _row_cells(passage: Passage) -> list[tuple[str, str]]:
 # The name a sentence opens with, as its subject: "ClearPoint Digital will provide hosting",
 # "ClearPoint has agreed to take on that systems integration role as well".
 NAMED_SUBJECT = re.compile(r"\s*((?:[A-Z][\w&.'’-]*\s+){1,4}?)(?:will|has|have|is|are|would|"
-                           r"shall|also|can)\b")
+                           r"shall|also|can|already)\b")
 
 
 def _subject(text: str) -> tuple[str, ...]:
@@ -412,11 +439,12 @@ def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observati
             for text in dict.fromkeys(evidence)]
 
 
-def _one_supplier_in_a_table(items: list[Passage]) -> list[Observation]:
-    """A table naming who supplies each row: the same supplier on a row that runs or hosts
-    the service and on a row that integrates it is one supplier doing both ("Application
-    support and run | Supplier B", "Service integration and management | Supplier B")."""
-    tables: list[list[tuple[Passage, list[tuple[str, str]]]]] = []
+Row = tuple[Passage, list[tuple[str, str]]]
+
+
+def _tables(items: list[Passage]) -> list[list[Row]]:
+    """The proposal's tables, each its rows with their (header, cell) pairs."""
+    tables: list[list[Row]] = []
     header: list[str] = []
     for passage in items:
         cells = _row_cells(passage) if passage.reading and "|" in passage.text else []
@@ -427,9 +455,36 @@ def _one_supplier_in_a_table(items: list[Passage]) -> list[Observation]:
             tables.append([])
             header = [h for h, _ in cells]
         tables[-1].append((passage, cells))
+    return tables
+
+
+def _table_totals(items: list[Passage]) -> list[Observation]:
+    """A table costing a purchase row by row is spent in all: phases of £62,000, £88,000
+    and £14,000 are £164,000 of spend, over the £100,000 public-facing threshold though no
+    row is (the proposal sets dev2 and dev6, written blind by two writers, both read it so).
+    A budget, not one contract's value; a table with a total row already says its sum."""
+    found = []
+    for rows in _tables(items):
+        costs = [(passage, amount) for passage, cells in rows
+                 for header, cell in cells if mentions("facts.cost_columns", header)
+                 for amount in amounts(cell)]
+        if len(costs) < 2 or any(mentions("facts.total_rows", cells[0][1])
+                                 or mentions("facts.option_rows", " ".join(cells[0]))
+                                 for _, cells in rows):
+            continue
+        total = sum(amount.value for _, amount in costs)
+        found += [Observation("budgets", Amount(total, f"£{total:,.0f} in all", 0, 0),
+                              passage.text) for passage, _ in costs]
+    return found
+
+
+def _one_supplier_in_a_table(items: list[Passage]) -> list[Observation]:
+    """A table naming who supplies each row: the same supplier on a row that runs or hosts
+    the service and on a row that integrates it is one supplier doing both ("Application
+    support and run | Supplier B", "Service integration and management | Supplier B")."""
     columns = {c.lower() for c in cues()["facts"]["supplier_columns"]}
     found = []
-    for rows in tables:
+    for rows in _tables(items):
         runs: dict[str, list[str]] = {}
         integrates: dict[str, list[str]] = {}
         for passage, cells in rows:

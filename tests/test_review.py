@@ -48,7 +48,7 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 # worse, and the gap to the targets is reported in the issue note rather than closed by
 # tuning on it. Floors of the tuning sets are what they measure now (issue 12, round 3:
 # proposals.yaml and proposals_dev2.yaml unchanged by it, before and after).
-FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 0.966, 0),
+FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0, 0),
           # Held out through session 3, tuned on from 4 (issue 12, round 4): 0.927 (241/260)
           # / 18 of 20 / 2 false red lines when tuning began, 0.992 (258/260) / 20 of 20 / 0
           # after.
@@ -64,7 +64,12 @@ FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 0.96
           # The held-out set: 24 proposals written blind on 2026-12-03 (session 4), never
           # tuned on. When added, before that session's changes: 0.962 (300/312), 19 of 24
           # exact, 3 false red lines; at the session's end 0.968 (302/312), 19 of 24, 3.
-          "proposals_heldout3.yaml": (0.96, 0.79, 3)}
+          "proposals_heldout3.yaml": (0.96, 0.79, 3),
+          # Fourth blind dev set, 30 proposals written 2026-12-03 (session 5), TUNED ON: 0.946
+          # (369/390) / 22 of 30 / 2 false red lines when added, before any change; 0.956
+          # (373/390) / 30 of 30 / 0 after (offers taken up, a term named sentences after its
+          # hosting contract, a costed table's total, who a service is for, lots).
+          "proposals_dev6.yaml": (0.956, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)

@@ -70,6 +70,8 @@ def test_extension_negation(text: str, verdict: str) -> None:
      "for it.", "crosses"),
     ("We want a separate firm to be the systems integrator for our payroll service.",
      "within"),
+    ("Ardent already builds and runs the application, and under the new deal they would "
+     "also take over as system integrator.", "crosses"),
 ])
 def test_service_and_integrator(text: str, verdict: str) -> None:
     assert verdicts(text)["service-and-integrator"] == verdict
@@ -135,3 +137,40 @@ def test_when_a_contract_can_first_be_left(text: str, years: float | None) -> No
     """A break at 12 months makes a long contract a short commitment; one at year five of
     ten does not, so the review needs the earliest point a break names."""
     assert earliest_point(text) == years
+
+
+def test_an_offer_taken_up_is_proposed_and_one_turned_down_is_not() -> None:
+    taken = "The incumbent has offered a new five-year hosting contract at £11m."
+    refused = ("We will not renew automatically, even though the incumbent has offered a "
+               "discount to roll over.")
+    assert verdicts(taken)["hosting-length"] == "crosses"
+    assert verdicts(refused)["automatic-extension"] == "within"
+
+
+def test_a_term_said_sentences_after_its_hosting_contract() -> None:
+    text = ("We'll sign a new hosting contract with Nimbus Data Services. We ran a further "
+            "competition and three providers bid.\n\nNimbus's price for the term is £1.4m. "
+            "The term runs for 36 months from April.")
+    assert verdicts(text)["hosting-length"] == "crosses"
+
+
+def test_a_costed_table_is_spent_in_all() -> None:
+    text = ("A public-facing renewals service.\n\n| Phase | Cost |\n|---|---|\n"
+            "| Alpha | £62,000 |\n| Beta | £88,000 |\n\nEach line is under £100,000.")
+    [approval] = [o for o in judge(read_facts(passages(text))) if o.rule == "approval-threshold"]
+    assert (approval.verdict, approval.found) == ("needs_approval", "£150,000 in all")
+
+
+def test_who_a_service_is_for_says_it_is_public_facing_unless_told_otherwise() -> None:
+    assert verdicts("Drivers will complete the form online. The build is £420,000.")[
+        "approval-threshold"] == "needs_approval"
+    assert verdicts("Office of the Public Guardian case management for 400 case workers, "
+                    "£780,000.")["approval-threshold"] == "within"
+    assert verdicts("An internal tool for staff who process drivers' forms, £420,000.")[
+        "approval-threshold"] == "within"
+
+
+def test_a_purchase_split_into_lots_gives_no_one_both_roles() -> None:
+    text = ("We're splitting it into 22 contracts across build, hosting, service integration "
+            "and support, competed separately, so that we can replace any one supplier.")
+    assert verdicts(text).get("service-and-integrator") != "crosses"
