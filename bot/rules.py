@@ -356,7 +356,9 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if not negated(text, match.start(), match.end()) \
                     and mentions("facts.public_uses", text[match.end():hi]):
                 said.append(Observation("public_users", True, evidence))
-        if mentions("facts.crypt_key", text):
+        # "the package may or may not include Crypt-Key" says neither (see verdicts.py).
+        if any(not negated(text, m.start(), m.end()) and not deferred(text, m.start(), m.end())
+               for m in find("facts.crypt_key", text)):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text = text, evidence
         if _names_a_contract(text):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.money import amounts
 from bot.quotes import Citation, currency_note, text_fragment_link
-from bot.reading import affirms, find, mentions, negated
+from bot.reading import affirms, deferred, find, mentions, negated
 from bot.retrieval import IndexSnapshot
 from bot.rules import LIMITS, RED_LINES_DOC, Limit, RuleOutcome, judge, read_facts
 from ingest.chunking import section_label
@@ -168,6 +168,7 @@ DECIDES = {  # rule -> (what decides it, the clauses to quote)
                                "system integrator", ["service-and-integrator"]),
     "approval-threshold": ("how much it costs and whether it is a public-facing digital "
                            "service", ["approval-public", "approval-other"]),
+    "crypt-key": ("whether it includes Crypt-Key", ["approval-crypt-key"]),
 }
 
 
@@ -186,6 +187,9 @@ def _undecided(question: str, facts) -> list[str]:
         rules.append("service-and-integrator")
     if not facts.amounts and not facts.crypt_key and APPROVAL.search(question):
         rules.append("approval-threshold")
+    if not facts.crypt_key and any(deferred(question, m.start(), m.end())
+                                   for m in find("facts.crypt_key", question)):
+        rules.append("crypt-key")  # "it may or may not include Crypt-Key"
     return rules
 
 

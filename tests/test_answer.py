@@ -393,3 +393,11 @@ def test_a_verb_after_which_is_not_the_thing_asked_for(answerer) -> None:
     answer = answerer.ask("Which team carries out the assurance of technology against the code?")
     assert "Standards Assurance team" in quotes_of(answer)
     assert "carries" not in answer.text  # a paraphrase of "conducted", not a missing word
+
+
+def test_spend_that_may_or_may_not_include_crypt_key_depends_on_it(answerer) -> None:
+    answer = answerer.ask("internal case tool, £300k, 1 yr. the vendor says the package may "
+                          "or may not include Crypt-Key. do we need sign off?")
+    assert answer.verdict.verdict == "depends"
+    assert answer.lead.startswith("It depends on whether it includes Crypt-Key.")
+    assert "any spend on Crypt-Key needs approval, whatever the amount" in quotes_of(answer)

@@ -42,6 +42,7 @@ def test_every_limit_rests_on_a_verbatim_clause() -> None:
     ("Our data centre migration needs a five year hosting agreement.", "hosting-length",
      "crosses"),
     ("A citizen facing service, spend is £101k.", "approval-threshold", "needs_approval"),
+    ("A laptop refresh for department staff, about £700k.", "approval-threshold", "within"),
     ("The supplier who runs our helpline system wants to be system integrator for it as "
      "well.", "service-and-integrator", "crosses"),
 ])
@@ -56,6 +57,7 @@ def test_scenario_questions(question: str, rule: str, verdict: str) -> None:
     ("Automatic extensions are not permitted under this contract.", "within"),
     ("The contract will renew automatically each year.", "crosses"),
     ("The contract rolls over annually unless either party gives notice.", "crosses"),
+    ("The T&Cs say it rolls on for another year each time unless we cancel.", "crosses"),
 ])
 def test_extension_negation(text: str, verdict: str) -> None:
     assert verdicts(text)["automatic-extension"] == verdict
