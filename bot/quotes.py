@@ -37,6 +37,8 @@ LEAD_BONUS = 0.08  # the sentence found by meaning: a tie-breaker over its word 
 LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
 AVOIDED = 0.5  # a contrast side's sentence that also names the other side
 SOURCE_LINE = re.compile(r"^Sources?:\s")
+# A sentence opening like these says in particular what the one before it says in general.
+SPELLS_OUT = re.compile(r"(?:In particular|Specifically|In other words|That is|This means)\b")
 
 
 @dataclass
@@ -196,8 +198,14 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
 
 def _group(unit: _Unit, parts: list[_Unit], text: str, query,
            lexical: LexicalIndex) -> list[_Unit]:
-    """What to quote for a chosen unit: a sentence alone, or its list (lead-in and items)."""
+    """What to quote for a chosen unit: a sentence alone (with the next one when that
+    spells it out: "The role of this board is to set overall operational strategy… In
+    particular, it will set overarching service design principles"), or its list."""
     if unit.list_id is None:
+        after = [u for u in parts if u.start >= unit.end][:1]
+        if after and not after[0].is_item and SPELLS_OUT.match(
+                text[after[0].start:after[0].end]):
+            return [unit, after[0]]
         return [unit]
     members = [u for u in parts if u.list_id == unit.list_id]
     items = [u for u in members if u.is_item]

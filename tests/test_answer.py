@@ -401,3 +401,10 @@ def test_spend_that_may_or_may_not_include_crypt_key_depends_on_it(answerer) -> 
     assert answer.verdict.verdict == "depends"
     assert answer.lead.startswith("It depends on whether it includes Crypt-Key.")
     assert "any spend on Crypt-Key needs approval, whatever the amount" in quotes_of(answer)
+
+
+def test_a_sentence_spelled_out_by_the_next_is_quoted_with_it(answerer) -> None:
+    answer = answerer.ask("What is the Service Transformation Board supposed to do?")
+    quoted = quotes_of(answer)
+    assert "The role of this board is to set overall operational strategy" in quoted
+    assert "In particular, it will set overarching service design principles" in quoted
