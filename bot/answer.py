@@ -32,7 +32,16 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from bot.lexical import LexicalIndex, for_lookup, numbering, searchable, term_set, terms
+from bot.lexical import (
+    MONEY_WORDS,
+    LexicalIndex,
+    for_lookup,
+    numbering,
+    searchable,
+    stem,
+    term_set,
+    terms,
+)
 from bot.privacy import redact, without_placeholders
 from bot.privacy import warning as privacy_warning
 from bot.quotes import (
@@ -353,7 +362,7 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
         if work.verdict is not None:
             return  # no facts, but the rules say what decides it
-        if not work.supported:
+        if not work.supported or not self._beyond_the_domain(work):
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
         # A two-part question is checked part by part: "by when ..., and what came after?"
         # asks for a date in its first part only. A part the guidance does not give is said
@@ -372,6 +381,20 @@ class Answerer:
         answered = [part for part in parts if part not in work.uncovered]
         if work.uncovered and (not answered or not all(self._stands(work, p) for p in answered)):
             raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+
+    def _beyond_the_domain(self, work: _Work) -> bool:
+        """Whether a supporting passage shares with the question more than the words every
+        spend control question shares ("spend controls", "approval", "department"): "is
+        there a fast-track route for urgent approvals?" meets the approval thresholds by
+        those words alone, and they do not answer it."""
+        lexical = work.snapshot.lexical
+        query = lexical.query_terms(work.understood.expanded)
+        # Number words too: a passage holding a sum is indexed without them ("four").
+        domain = set(terms(" ".join(self.lexicon.domain))) | set(map(stem, MONEY_WORDS))
+        specific = [(t, alts) for t, alts in query if t not in domain]
+        if not specific or len(specific) == len(query):
+            return True
+        return any(lexical.matched(specific, _terms_of(p)) for p in work.supported)
 
     def _stands(self, work: _Work, part: str) -> bool:
         """Whether a part of a question is answered on its own, its own best passage over

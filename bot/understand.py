@@ -53,6 +53,7 @@ class Lexicon:
     synonyms: dict[str, str]
     chat: frozenset[str]
     chat_phrases: tuple[str, ...] = ()  # "in one line", "tl;dr": how to answer, not what
+    domain: frozenset[str] = frozenset()  # words every spend control question shares
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Lexicon:
@@ -63,7 +64,8 @@ class Lexicon:
         chat = data.get("chat", {})
         return cls(dict(data.get("abbreviations", {})), dict(data.get("synonyms", {})),
                    frozenset(w.lower() for w in chat.get("words", ())),
-                   tuple(sorted(chat.get("phrases", ()), key=len, reverse=True)))
+                   tuple(sorted(chat.get("phrases", ()), key=len, reverse=True)),
+                   frozenset(w.lower() for w in data.get("domain", {}).get("words", ())))
 
     def without_chat_phrases(self, text: str) -> str:
         """The question without phrases about the answer's form ("in one line", "tl;dr"),

@@ -408,3 +408,19 @@ def test_a_sentence_spelled_out_by_the_next_is_quoted_with_it(answerer) -> None:
     quoted = quotes_of(answer)
     assert "The role of this board is to set overall operational strategy" in quoted
     assert "In particular, it will set overarching service design principles" in quoted
+
+
+@pytest.mark.parametrize("question", [
+    "is there a fast-track route for urgent spend control approvals?",
+    "do spend controls apply to local councils as well?",
+])
+def test_sharing_only_spend_control_words_with_a_passage_is_no_answer(answerer,
+                                                                      question) -> None:
+    answer = answerer.ask(question)
+    assert not answer.answered
+    assert "£100 million" not in answer.text  # not the red lines, which a reader takes as one
+
+
+def test_a_question_in_the_domains_own_words_is_still_answered(answerer) -> None:
+    answer = answerer.ask("what needs spend control approval?")
+    assert "public-facing digital services need approval" in quotes_of(answer)
