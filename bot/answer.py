@@ -36,6 +36,7 @@ from bot.lexical import (
     MONEY_WORDS,
     LexicalIndex,
     for_lookup,
+    names_in,
     numbering,
     searchable,
     stem,
@@ -364,12 +365,18 @@ class Answerer:
             return  # no facts, but the rules say what decides it
         if not work.supported or not self._beyond_the_domain(work):
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
+        # "what SCS grade is a Head of Business IT?" is not answered by the CTO's grade: a
+        # name the question gives, and the guidance writes, must be in a passage found.
+        near = [p for p in work.passages if p.relevance >= self.min_relevance - PART_MARGIN]
+        found = [for_lookup(searchable(p.text, p.meta)) for p in near]
+        if any(for_lookup(name) in corpus and not any(for_lookup(name) in f for f in found)
+               for name in names_in(work.asked)):
+            raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
         # A two-part question is checked part by part: "by when ..., and what came after?"
         # asks for a date in its first part only. A part the guidance does not give is said
         # to be uncovered, and the other part answered; a question none of whose parts is
         # given is declined. What is asked for may be given by any passage near the bar.
         parts = question_parts(work.understood.text) or [work.understood.text]
-        near = [p for p in work.passages if p.relevance >= self.min_relevance - PART_MARGIN]
         for part in parts:
             text = work.search if part == work.understood.text else part
             query = lexical.query_terms(text + " " + understand(part, self.lexicon,

@@ -113,6 +113,22 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
+def names_in(text: str) -> list[str]:
+    """Capitalised names of two or more words in a question: "Head of Business IT",
+    "Cyber Essentials Plus" (acronyms and a sentence's first word aside)."""
+    names = []
+    for match in NAME.finditer(text):
+        words = match.group(0).split()
+        if match.start() == 0 or text[:match.start()].rstrip().endswith((".", "?", "!")):
+            while words and words[0].lower() in STOPWORDS | QUESTION_WORDS:
+                words = words[1:]  # "What Technology Leaders..." starts a sentence
+        words = [re.sub(r"['’]s$", "", w) for w in words  # acronyms and "Supplier A" aside
+                 if not w.isupper() and len(w) > 1]
+        if len(words) >= 2:
+            names.append(" ".join(words))
+    return names
+
+
 def searchable(text: str, meta: ChunkMeta) -> str:
     """A chunk as word matching sees it: readers name documents by title and year ("the 2005
     strategy") and sections by heading, so those count as the chunk's words too."""
@@ -336,18 +352,7 @@ class LexicalIndex:
         Procurement Act 2023", "Cyber Essentials Plus", "the Technology Leaders Network".
         Each word may be known ("Technology", "Leaders") while the thing named is not.
         `corpus` is the guidance's text in lower case, spaces folded."""
-        names = []
-        for match in NAME.finditer(text):
-            name = match.group(0)
-            words = name.split()
-            if match.start() == 0 or text[:match.start()].rstrip().endswith((".", "?", "!")):
-                while words and words[0].lower() in STOPWORDS | QUESTION_WORDS:
-                    words = words[1:]  # "What Technology Leaders..." starts a sentence
-            words = [re.sub(r"['’]s$", "", w) for w in words  # acronyms and "Supplier A" aside
-                     if not w.isupper() and len(w) > 1]
-            if len(words) >= 2 and for_lookup(" ".join(words)) not in corpus:
-                names.append(" ".join(words))
-        return names
+        return [name for name in names_in(text) if for_lookup(name) not in corpus]
 
     def unknown_members(self, text: str, numbering: dict[str, frozenset[str]]) -> list[str]:
         """A numbered thing the guidance numbers differently: it writes "version 6" and

@@ -424,3 +424,9 @@ def test_sharing_only_spend_control_words_with_a_passage_is_no_answer(answerer,
 def test_a_question_in_the_domains_own_words_is_still_answered(answerer) -> None:
     answer = answerer.ask("what needs spend control approval?")
     assert "public-facing digital services need approval" in quotes_of(answer)
+
+
+def test_a_role_the_passages_do_not_name_is_not_answered_by_another_roles(answerer) -> None:
+    answer = answerer.ask("what SCS grade is a Head of Business IT?")
+    assert not answer.answered  # the guidance gives the CTO's grade, not this role's
+    assert answerer.ask("what SCS grade is a chief technology officer?").answered
