@@ -376,6 +376,8 @@ class Answerer:
         # asks for a date in its first part only. A part the guidance does not give is said
         # to be uncovered, and the other part answered; a question none of whose parts is
         # given is declined. What is asked for may be given by any passage near the bar.
+        if self._neither_alternative(work, near):
+            raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
         parts = question_parts(work.understood.text) or [work.understood.text]
         for part in parts:
             text = work.search if part == work.understood.text else part
@@ -388,6 +390,24 @@ class Answerer:
         answered = [part for part in parts if part not in work.uncovered]
         if work.uncovered and (not answered or not all(self._stands(work, p) for p in answered)):
             raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+
+    def _neither_alternative(self, work: _Work, near: list[Passage]) -> bool:
+        """Whether the question asks "A or B?" and the passages found name neither: "does
+        the £100m red line apply to each call-off or to the framework's total?" is a
+        question the red lines do not settle, though they match it well."""
+        either = next(reversed(list(EITHER_OR.finditer(asking(work.understood.text)))), None)
+        if either is None or re.match(r"\s*not\b", either.group(2)):
+            return False
+        lexical = work.snapshot.lexical
+        skip = set(terms(" ".join(self.lexicon.domain | self.lexicon.chat)))
+        found = [_terms_of(p) for p in near]
+        before = " ".join(either.group(1).split()[-4:])
+
+        def unnamed(side: str) -> bool:
+            query = [(t, alts) for t, alts in lexical.query_terms(side) if t not in skip]
+            return bool(query) and any(not any(lexical.matches(alts, f) for f in found)
+                                       for _, alts in query)
+        return unnamed(before) and unnamed(either.group(2))
 
     def _beyond_the_domain(self, work: _Work) -> bool:
         """Whether a supporting passage shares with the question more than the words every
@@ -762,6 +782,9 @@ def asked_for(question: str) -> re.Pattern[str] | None:
     over how long it runs. anything to watch?" nothing asks how long."""
     text = asking(question)
     return next((gives for asks, gives in ASKS if asks.search(text)), None)
+
+
+EITHER_OR = re.compile(r"([^,?.;:]*?)\bor\b([^?]*)\?", re.I)  # "… A or B?"
 
 
 def asking(question: str) -> str:

@@ -430,3 +430,11 @@ def test_a_role_the_passages_do_not_name_is_not_answered_by_another_roles(answer
     answer = answerer.ask("what SCS grade is a Head of Business IT?")
     assert not answer.answered  # the guidance gives the CTO's grade, not this role's
     assert answerer.ask("what SCS grade is a chief technology officer?").answered
+
+
+def test_an_either_or_the_passages_do_not_settle_is_declined(answerer) -> None:
+    answer = answerer.ask("does the £100m red line apply to each call-off or to the total "
+                          "value of the framework?")
+    assert not answer.answered
+    settled = answerer.ask("is a CTO usually SCS 1 or SCS 2?")  # the passage names both
+    assert "SCS 2 (Senior Civil Service 2)" in quotes_of(settled)
