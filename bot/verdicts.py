@@ -49,6 +49,9 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         return None  # "how long can a hosting contract last?" asks for the rule itself
     if facts.crypt_key and not facts.amounts and not ours and len(outcomes) == 1:
         return None  # "what is Crypt-Key?", "what's the threshold for Crypt-Key?"
+    if EXCEPTION.search(question) and not ours and not facts.amounts \
+            and facts.contract_years is None and facts.hosting_years is None:
+        return None  # "is there any wiggle room on auto extensions?" asks about the rule
     if not outcomes and not PURCHASE.search(question):
         return None  # "can we appeal if spend control says no?" is about the process
     open_rules = _undecided(question, facts)
@@ -149,6 +152,9 @@ def _refs(citations: list[Citation]) -> str:
 
 
 # Without a figure, a question about "our" purchase is told what decides the verdict.
+# A question about a rule's exception ("unless there is a compelling case"), not a purchase.
+EXCEPTION = re.compile(r"\b(compelling case|exceptional reason|exceptions?|wiggle room|"
+                       r"flexib\w*|ever (?:allowed|ok|okay|permitted))\b", re.I)
 OURS = re.compile(r"\b(we|we're|we've|our|us|i|my)\b", re.I)
 APPROVAL = re.compile(r"\b(approv\w*|sign[- ]?off|spend control|permission|clearance|"
                       r"go ahead|go-ahead)\b", re.I)

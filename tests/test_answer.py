@@ -438,3 +438,16 @@ def test_an_either_or_the_passages_do_not_settle_is_declined(answerer) -> None:
     assert not answer.answered
     settled = answerer.ask("is a CTO usually SCS 1 or SCS 2?")  # the passage names both
     assert "SCS 2 (Senior Civil Service 2)" in quotes_of(settled)
+
+
+def test_a_question_about_a_rules_exception_gets_no_verdict(answerer) -> None:
+    answer = answerer.ask("what sort of thing is a compelling case for an auto extension?")
+    assert answer.verdict is None  # nothing here is a purchase that crosses the red line
+    scenario = answerer.ask("can we sign a contract that renews automatically every year?")
+    assert scenario.verdict.verdict == "crosses"
+
+
+def test_org_chart_and_split_are_read_as_the_guidances_words(answerer) -> None:
+    answer = answerer.ask("is it ok for our digital lead to sit a grade below the tech lead "
+                          "in the org chart?")
+    assert "the same or higher seniority level as technology" in quotes_of(answer)
