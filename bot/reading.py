@@ -320,6 +320,9 @@ def _is_title(passage: Passage) -> bool:
         and len(WORD.findall(passage.text)) <= 25 and "|" not in passage.text
 
 
+LABELLED = re.compile(r"([A-Z][\w&/ -]*?):\s+(\S.*)")  # "Security: to follow."
+
+
 def passages(text: str) -> list[Passage]:
     """The passages of a proposal, in order: hard-wrapped lines rejoined, list items, table
     rows and headings kept apart, each passage knowing the heading it sits under."""
@@ -335,8 +338,15 @@ def passages(text: str) -> list[Passage]:
                 # A cell under its label, as a .docx table reads: "Total", "£150 million".
                 found.append(Passage(f"{heading} | {piece}", heading, f"{heading}: {piece}"))
                 continue
-            found.extend(Passage(s.strip(), heading) for s in split_sentences(piece)
-                         if re.search(r"\w", s))
+            for sentence in split_sentences(piece):
+                sentence = sentence.strip()
+                label = LABELLED.fullmatch(sentence)
+                if label and len(WORD.findall(label.group(1))) <= 3:
+                    # "Security: to follow." is the heading "Security" and its answer, on
+                    # one line: read as "## Security" then "To follow." would be.
+                    found.append(Passage(sentence, label.group(1), label.group(2)))
+                elif re.search(r"\w", sentence):
+                    found.append(Passage(sentence, heading))
         pieces.clear()
 
     for i, line in enumerate(lines):
