@@ -363,21 +363,13 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
         if work.verdict is not None:
             return  # no facts, but the rules say what decides it
-        if not work.supported or not self._beyond_the_domain(work):
-            raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
-        # "what SCS grade is a Head of Business IT?" is not answered by the CTO's grade: a
-        # name the question gives, and the guidance writes, must be in a passage found.
-        near = [p for p in work.passages if p.relevance >= self.min_relevance - PART_MARGIN]
-        found = [for_lookup(searchable(p.text, p.meta)) for p in near]
-        if any(for_lookup(name) in corpus and not any(for_lookup(name) in f for f in found)
-               for name in names_in(work.asked)):
+        if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
         # A two-part question is checked part by part: "by when ..., and what came after?"
         # asks for a date in its first part only. A part the guidance does not give is said
         # to be uncovered, and the other part answered; a question none of whose parts is
         # given is declined. What is asked for may be given by any passage near the bar.
-        if self._neither_alternative(work, near):
-            raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+        near = [p for p in work.passages if p.relevance >= self.min_relevance - PART_MARGIN]
         parts = question_parts(work.understood.text) or [work.understood.text]
         for part in parts:
             text = work.search if part == work.understood.text else part
@@ -390,6 +382,16 @@ class Answerer:
         answered = [part for part in parts if part not in work.uncovered]
         if work.uncovered and (not answered or not all(self._stands(work, p) for p in answered)):
             raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+        if self._neither_alternative(work, near):
+            raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
+        if not self._beyond_the_domain(work):
+            raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
+        # "what SCS grade is a Head of Business IT?" is not answered by the CTO's grade: a
+        # name the question gives, and the guidance writes, must be in a passage found.
+        found = [for_lookup(searchable(p.text, p.meta)) for p in near]
+        if any(for_lookup(name) in corpus and not any(for_lookup(name) in f for f in found)
+               for name in names_in(work.asked)):
+            raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
 
     def _neither_alternative(self, work: _Work, near: list[Passage]) -> bool:
         """Whether the question asks "A or B?" and the passages found name neither: "does
