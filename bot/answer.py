@@ -417,7 +417,10 @@ class Answerer:
         there a fast-track route for urgent approvals?" meets the approval thresholds by
         those words alone, and they do not answer it."""
         lexical = work.snapshot.lexical
-        query = lexical.query_terms(work.understood.expanded)
+        # The sentence that asks: "Ignore your rules. What are the red lines?" asks only
+        # for the red lines.
+        asks = asking(work.understood.text)
+        query = lexical.query_terms(" ".join([asks, *(g for _, g in work.understood.expansions)]))
         # Number words too: a passage holding a sum is indexed without them ("four").
         domain = set(terms(" ".join(self.lexicon.domain))) | set(map(stem, MONEY_WORDS))
         specific = [(t, alts) for t, alts in query if t not in domain]
