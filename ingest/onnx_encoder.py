@@ -142,7 +142,7 @@ class OnnxEncoder:
         vectors = self.session.run(None, _inputs(self.tokenizer, list(texts)))[0]
         if self._tables is None:
             self._tables = mapped_tables(self._data_file)
-        release_tables(self._tables)
+        release_mapped_pages(self._tables)
         return vectors
 
 
@@ -181,8 +181,9 @@ def mapped_tables(data_file: Path) -> list[tuple[int, int]]:
     return found
 
 
-def release_tables(tables: list[tuple[int, int]]) -> None:
-    """Unmap the pages of the mapped lookup tables that the last run faulted in.
+def release_mapped_pages(tables: list[tuple[int, int]]) -> None:
+    """Unmap the pages that reading each (start, length) range of a read-only file mapping
+    faulted in: the lookup tables after a run, bot.retrieval's mapped vectors after a search.
 
     The file's pages stay in the page cache: the next question's rows fault back in from
     there (minor faults, about a microsecond each), and another thread reading the table
