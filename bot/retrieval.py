@@ -46,7 +46,7 @@ LEXICAL_CANDIDATES = 10
 LEXICAL_WEIGHT = 0.3  # how much full word coverage adds to a cosine similarity
 SENTENCE_INFO = 4096  # sentences whose chunk, span and words a snapshot keeps at most
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
-PAGE = 1000  # chunks per read from Chroma; see `_load` for why not more
+PAGE = 100  # chunks per read from Chroma; see `_load` for why not more
 PAGE_BYTES = 4096  # the memory page (madvise takes page-aligned addresses)
 
 
@@ -304,6 +304,12 @@ class GuidanceRetriever(BaseRetriever):
     def _load(self, name: str) -> IndexSnapshot:
         collection = self.store.get_collection(name)
         sentences = self.store.sentence_collection(collection)  # None: the one-collection layout
+        # Read PAGE chunks at a time: Chroma holds 40-60 KB a record while it answers a
+        # read (30x corpus of bench/scale.py: 61 MB for a moment for the first 1,000, 41-43 MB
+        # for each later 1,000; 17 then 2-4 MB for each 100), and the whole read took as long
+        # (1.2-1.4 s at 30x for either). The loaded process peaked at 281 MB with 1,000 a
+        # read, 262 MB with 100, before any question; the peak after the golden questions
+        # was within the noise (311-322 MB either way).
         ids, texts, metas, vectors = [], [], [], VectorFile()
         offset = 0
         while True:
