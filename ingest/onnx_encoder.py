@@ -182,8 +182,9 @@ def mapped_tables(data_file: Path) -> list[tuple[int, int]]:
 
 
 def release_mapped_pages(tables: list[tuple[int, int]]) -> None:
-    """Unmap the pages that reading each (start, length) range of a read-only file mapping
-    faulted in: the lookup tables after a run, bot.retrieval's mapped vectors after a search.
+    """Unmap the pages that reading each (start, length) range of a file mapping faulted in
+    (a mapping holding none of its own, only the file's): the lookup tables after a run,
+    bot.retrieval's mapped vectors after a search.
 
     The file's pages stay in the page cache: the next question's rows fault back in from
     there (minor faults, about a microsecond each), and another thread reading the table
