@@ -20,6 +20,39 @@ each, load average 4.7-6.2), before and after the warm-path work of issue 10 (se
 words kept with the snapshot, side searches on two threads): 1x 272-274 / 273-275 MB, 10x
 289-292 / 294-296 MB, 30x 322-328 / 330-332 MB; the 100x store was not rebuilt for it
 (435 MB before), so expect a few MB more there, not less.
+
+Rebuilt for the memory work (mem6; stores built with `--keep`, three `--memory` processes
+each, load average 1-8 from other work; peak RSS in MB):
+
+    code (each row adds to the one above)         1x        10x       30x       100x
+    before                                        298-300   319-321   -         437-440
+    query encoder unmaps its word-embedding
+      table after each run (ingest/onnx_encoder)  259-262   284       -         -
+    ChunkMeta slots, interned strings             -         -         316-322   -
+    chunk vectors mapped from a scratch file
+      (bot/retrieval.py, VectorFile)              259-262   -         311-314   -
+    chunks read 100 at a time, not 1,000          -         -         -         401-402
+    chromadb without its OTLP gRPC exporter
+      (ingest/store.py)                           247-249   264-267   292-298   388-392
+
+Dashes were not measured. Reading 100 chunks at a time was measured on its own at 30x
+before the vector file: 311-319 against 313-321 (250) and 316-322 (1,000), within the
+noise, but the loaded process's peak before any question went from 281 to 262 MB. The 1x
+"before" (298-300) is higher than the 273-275 above, measured a few answer-tuning commits
+earlier: not explained; perhaps more of the encoder's weights file was in the page cache
+this time (just exported), and the kernel maps what is cached around each fault
+(ingest/onnx_encoder.mapped_tables). Where the 100x process's memory went before the last row
+(stages of one process, /proc/self/status): imports, store client and encoder 212 MB; the chunk
+collection read and indexed 279 (Chroma's HNSW of the chunks about 28 MB of that); the
+first question 373, of which Chroma loading the sentence collection's HNSW (37,914 vectors)
+80 MB; the rest of the golden questions 389. What remains is mostly Chroma's own: its two
+HNSW indexes hold each vector (1.5 KB) plus links and id maps, 2.1-2.6 KB a record.
+Tried and not kept: ONNX Runtime without its CPU memory arena or memory pattern, or with
+graph optimisations off (no change: 187-188 MB in each); MADV_RANDOM on the encoder's
+weights (the kernel still maps 64 KB around each fault); reading the needed chunk vectors
+back from Chroma by id instead of holding them (12 ms for 40 at 10x, too slow for every
+search); the English word list as one sorted list and an array of counts (8.2 MB kept,
+13.4 at most while read, against 10.4 and 15.7 as a dict: within the process's noise).
 """
 
 from __future__ import annotations

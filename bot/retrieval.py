@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from bot.lexical import LexicalIndex, searchable, term_set
+from ingest.onnx_encoder import release_mapped_pages
 from ingest.records import CHUNK, SENTENCE, ChunkMeta
 from ingest.store import StoreUnavailable
 
@@ -44,7 +46,8 @@ LEXICAL_CANDIDATES = 10
 LEXICAL_WEIGHT = 0.3  # how much full word coverage adds to a cosine similarity
 SENTENCE_INFO = 4096  # sentences whose chunk, span and words a snapshot keeps at most
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
-PAGE = 1000  # chunks per read from Chroma; see `_load` for why not more
+PAGE = 100  # chunks per read from Chroma; see `_load` for why not more
+PAGE_BYTES = 4096  # the memory page (madvise takes page-aligned addresses)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,68 @@ def level_filter(paired: bool, level: str) -> dict | None:
     """Chroma's `where` for one level of records: none in the paired layout, where each level
     has its collection; in the one-collection layout, a filter on the `level` metadata."""
     return None if paired else {"level": level}
+
+
+class VectorFile:
+    """The chunk vectors of a snapshot, written page by page to an unlinked scratch file and
+    read back mapped: `matrix()`.
+
+    A search reads a few rows (the cosine of each chunk that word search or a sentence
+    found), and `release` unmaps them afterwards, so the vectors are resident only while
+    they are read; the rest of the time they are the page cache's, which the kernel can
+    drop and read back. Held in memory they were 16.6 MB of the answering process at the
+    100x corpus of bench/scale.py (10,832 chunks of 384 float32), and building them there
+    took twice that for a moment (the pages, then one array made of them). The values
+    are the same float32 bytes either way, so every cosine is too (`bench/warm_answer.py
+    --exact --dump`: the same answers byte for byte). Where no scratch file can be made,
+    the vectors are held in memory as before. Peak RSS (`bench/scale.py --memory`, three
+    processes each): at 30x 316-322 MB held, 311-314 MB mapped; at the bundled corpus
+    259-262 MB either way.
+    """
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []
+        try:
+            self._file = tempfile.TemporaryFile(prefix="spendbot-vectors-")
+        except OSError:
+            self._file = None
+        self._rows = 0
+        self._width = 0
+
+    def add(self, block: np.ndarray) -> None:
+        if self._file is not None:
+            try:
+                block.tofile(self._file)
+            except OSError:  # the scratch disk is full: hold what was written in memory
+                self._file.seek(0)
+                written = np.fromfile(self._file, dtype=np.float32,
+                                      count=self._rows * block.shape[1])
+                self._blocks.append(written.reshape(self._rows, block.shape[1]))
+                self._file.close()
+                self._file = None
+        if self._file is None:
+            self._blocks.append(block)
+        self._rows, self._width = self._rows + len(block), block.shape[1]
+
+    def matrix(self) -> np.ndarray:
+        if self._file is None or not self._rows:
+            if self._file is not None:
+                self._file.close()
+            return (np.concatenate(self._blocks) if self._blocks
+                    else np.zeros((0, 0), dtype=np.float32))
+        with self._file:
+            self._file.flush()
+            return np.memmap(self._file, dtype=np.float32, mode="r",
+                             shape=(self._rows, self._width))
+
+    @staticmethod
+    def release(matrix: np.ndarray) -> None:
+        """Unmap the pages of a mapped `matrix` that reading it faulted in (a no-op for one
+        held in memory). Its file's pages stay in the page cache: the next read faults them
+        back in from there, and a search on another thread meanwhile reads the same bytes."""
+        if isinstance(matrix, np.memmap) and matrix.size:
+            start = matrix.ctypes.data - matrix.ctypes.data % PAGE_BYTES
+            release_mapped_pages([(start, matrix.ctypes.data + matrix.nbytes - start)])
 
 
 class NoIndexError(RuntimeError):
@@ -239,7 +304,13 @@ class GuidanceRetriever(BaseRetriever):
     def _load(self, name: str) -> IndexSnapshot:
         collection = self.store.get_collection(name)
         sentences = self.store.sentence_collection(collection)  # None: the one-collection layout
-        ids, texts, metas, blocks = [], [], [], []
+        # Read PAGE chunks at a time: Chroma holds 40-60 KB a record while it answers a
+        # read (30x corpus of bench/scale.py: 61 MB for a moment for the first 1,000, 41-43 MB
+        # for each later 1,000; 17 then 2-4 MB for each 100), and the whole read took as long
+        # (1.2-1.4 s at 30x for either). The loaded process peaked at 281 MB with 1,000 a
+        # read, 262 MB with 100, before any question; the peak after the golden questions
+        # was within the noise (311-322 MB either way).
+        ids, texts, metas, vectors = [], [], [], VectorFile()
         offset = 0
         while True:
             got = collection.get(include=["documents", "metadatas", "embeddings"],
@@ -251,7 +322,7 @@ class GuidanceRetriever(BaseRetriever):
             texts += got["documents"]
             metas += [ChunkMeta.from_store(m) for m in got["metadatas"]]
             # float32 page by page: Chroma returns float64, twice the size, for the whole store
-            blocks.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(
+            vectors.add(np.asarray(got["embeddings"], dtype=np.float32).reshape(
                 len(got["ids"]), -1))
             offset += len(got["ids"])
             del got
@@ -259,8 +330,7 @@ class GuidanceRetriever(BaseRetriever):
         info = dict(collection.metadata or {})
         glossary = json.loads(info.get("glossary") or "{}")
         words = [searchable(t, m) for t, m in zip(texts, metas, strict=True)]
-        matrix = np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
-        del blocks
+        matrix = vectors.matrix()
         places: dict[tuple[str, str, str], list[int]] = {}
         for i, meta in enumerate(metas):
             places.setdefault(meta.place, []).append(i)
@@ -305,6 +375,7 @@ class GuidanceRetriever(BaseRetriever):
                 coverage = loaded.lexical.chunk_coverage(query_terms, loaded.ids[i])
                 ranked.append(self._passage(loaded, i, cosine, coverage, lead.relevance, lead))
         ranked.sort(key=lambda p: -p.relevance)
+        VectorFile.release(loaded.vectors)
         return ranked[: self.k]
 
     @staticmethod
@@ -326,6 +397,7 @@ class GuidanceRetriever(BaseRetriever):
             log.warning("dense search failed (%s); searching the vectors in memory",
                         exc.__class__.__name__)
         sims = loaded.vectors @ vector
+        VectorFile.release(loaded.vectors)
         return {int(i): float(sims[i]) for i in np.argsort(-sims)[:k]}
 
     def _sentences(self, loaded: IndexSnapshot, vector: np.ndarray,
