@@ -151,10 +151,10 @@ def _refs(citations: list[Citation]) -> str:
     return "".join(f"[{c.n}]" for c in citations)
 
 
-# Without a figure, a question about "our" purchase is told what decides the verdict.
 # A question about a rule's exception ("unless there is a compelling case"), not a purchase.
 EXCEPTION = re.compile(r"\b(compelling case|exceptional reason|exceptions?|wiggle room|"
                        r"flexib\w*|ever (?:allowed|ok|okay|permitted))\b", re.I)
+# Without a figure, a question about "our" purchase is told what decides the verdict.
 OURS = re.compile(r"\b(we|we're|we've|our|us|i|my)\b", re.I)
 APPROVAL = re.compile(r"\b(approv\w*|sign[- ]?off|spend control|permission|clearance|"
                       r"go ahead|go-ahead)\b", re.I)
