@@ -423,7 +423,10 @@ class Answerer:
         query = lexical.query_terms(" ".join([asks, *(g for _, g in work.understood.expansions)]))
         # Number words too: a passage holding a sum is indexed without them ("four").
         domain = set(terms(" ".join(self.lexicon.domain))) | set(map(stem, MONEY_WORDS))
-        specific = [(t, alts) for t, alts in query if t not in domain]
+        # Words the guidance never uses are for the unknown-subject checks, not this one:
+        # no passage could hold them ("I'm ): what are the red lines?").
+        specific = [(t, alts) for t, alts in query
+                    if t not in domain and lexical.matches(alts, lexical.vocab)]
         if not specific or len(specific) == len(query):
             return True
         return any(lexical.matched(specific, _terms_of(p)) for p in work.supported)
