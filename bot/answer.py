@@ -21,6 +21,7 @@ rules' own and whose clause is quoted.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
@@ -401,7 +402,7 @@ class Answerer:
         if either is None or re.match(r"\s*not\b", either.group(2)):
             return False
         lexical = work.snapshot.lexical
-        skip = set(terms(" ".join(self.lexicon.domain | self.lexicon.chat)))
+        skip = _stems(self.lexicon.domain | self.lexicon.chat)
         found = [_terms_of(p) for p in near]
         before = " ".join(either.group(1).split()[-4:])
 
@@ -422,7 +423,7 @@ class Answerer:
         asks = asking(work.understood.text)
         query = lexical.query_terms(" ".join([asks, *(g for _, g in work.understood.expansions)]))
         # Number words too: a passage holding a sum is indexed without them ("four").
-        domain = set(terms(" ".join(self.lexicon.domain))) | set(map(stem, MONEY_WORDS))
+        domain = _stems(self.lexicon.domain) | MONEY_STEMS
         # Words the guidance never uses are for the unknown-subject checks, not this one:
         # no passage could hold them ("I'm ): what are the red lines?").
         specific = [(t, alts) for t, alts in query
@@ -790,6 +791,15 @@ def asked_for(question: str) -> re.Pattern[str] | None:
     over how long it runs. anything to watch?" nothing asks how long."""
     text = asking(question)
     return next((gives for asks, gives in ASKS if asks.search(text)), None)
+
+
+@functools.cache
+def _stems(words: frozenset[str]) -> frozenset[str]:
+    """The terms of a word list (the lexicon's, fixed for a process): stemmed once."""
+    return frozenset(terms(" ".join(words)))
+
+
+MONEY_STEMS = frozenset(map(stem, MONEY_WORDS))
 
 
 EITHER_OR = re.compile(r"([^,?.;:]*?)\bor\b([^?]*)\?", re.I)  # "… A or B?"

@@ -352,7 +352,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     and not deferred(text, match.start(), match.end()):
                 said.append(Observation("public_facing", False, evidence))
         for match in find("facts.public_users", text):
-            lo, hi = clause(text, match.start(), match.end())
+            _, hi = clause(text, match.start(), match.end())
             if not negated(text, match.start(), match.end()) \
                     and mentions("facts.public_uses", text[match.end():hi]):
                 said.append(Observation("public_users", True, evidence))
@@ -364,10 +364,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         if _names_a_contract(text):
             named_contract, named_text = text, evidence
     read = [item if isinstance(item, Passage) else Passage(item) for item in sentences]
-    said += _one_supplier_in_a_table([item for item in sentences if isinstance(item, Passage)])
-    said += _table_totals([item for item in sentences if isinstance(item, Passage)])
+    given = [item for item in sentences if isinstance(item, Passage)]  # tables come as these
+    said += _one_supplier_in_a_table(given) + _table_totals(given)
     if not any(o.fact == "same_supplier_integrator" for o in said):
         said += _one_named_supplier_across_sentences(read)
+    public = _flag(said, "public_facing")
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
     for amount, evidence, several, years in rates:
@@ -380,8 +381,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         contract_years=max(contract) if contract else None,
         automatic_extension=_flag(said, "automatic_extension"),
         same_supplier_integrator=_flag(said, "same_supplier_integrator"),
-        public_facing=_flag(said, "public_facing") if _flag(said, "public_facing") is not None
-        else _flag(said, "public_users"),
+        public_facing=public if public is not None else _flag(said, "public_users"),
         crypt_key=any(o.fact == "crypt_key" for o in said),
         said=tuple(said),
         budgets=[o.value for o in said if o.fact == "budgets"])
