@@ -289,7 +289,12 @@ def not_proposed(text: str, start: int, end: int) -> bool:
 def unnamed(text: str) -> str:
     """`text` with proper names that hold cue words blanked out, same length: "Department
     for Energy Security and Net Zero" is no mention of security."""
-    return _phrases("names", "ignore").sub(lambda m: " " * len(m.group(0)), text)
+    blank = _phrases("names", "ignore").sub(lambda m: " " * len(m.group(0)), text)
+    return COMPANY.sub(lambda m: " " * len(m.group(0)), blank)
+
+
+# A company's registered name: "Stratus Cloud Ltd" hosting a service says nothing about cloud.
+COMPANY = re.compile(r"\b(?:[A-Z][\w&'’-]*\s+){1,4}(?:Ltd|Limited|plc|PLC|LLP)\b")
 
 
 def is_heading(line: str, following: str) -> bool:
@@ -302,6 +307,9 @@ def is_heading(line: str, following: str) -> bool:
         return False
     if re.search(r"[\d£]", line) or len(WORD.findall(line)) > 8:
         return False
+    label = LABELLED.fullmatch(line)
+    if label and len(WORD.findall(label.group(1))) <= 3:
+        return False  # "Messages: GOV.UK Notify" in a list of labelled lines is an answer
     return bool(following.strip()) or line.endswith(":")
 
 

@@ -114,6 +114,8 @@ class Criterion:
     # (the red line is still reported): a five-year hosting contract with a break clause at
     # 12 months commits for a year.
     eased_red_lines: tuple[str, ...] = ()
+    # Phrases in which a cue means something else: "secure funding" is no security.
+    other_senses: tuple[str, ...] = ()
 
 
 def load_criteria(knowledge_dir: Path) -> list[Criterion]:
@@ -121,7 +123,7 @@ def load_criteria(knowledge_dir: Path) -> list[Criterion]:
     return [Criterion(c["id"], c["title"], c["doc_id"], c["clause"], tuple(c.get("cues", ())),
                       tuple(c.get("against", ())), c["question"], tuple(c.get("crossed", ())),
                       c.get("short_term_years"), tuple(c.get("eased_by", ())),
-                      tuple(c.get("eased_red_lines", ())))
+                      tuple(c.get("eased_red_lines", ())), tuple(c.get("other_senses", ())))
             for c in data["criteria"]]
 
 
@@ -209,7 +211,10 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
             avoided = rejected(text, match.start()) or negated(text, match.start(),
                                                                match.end())
             signals.setdefault("addressed" if avoided else "at_odds", passage.text)
+        senses = [m.span() for m in _occurrences(criterion.other_senses, text)]
         for match in _occurrences(criterion.cues, text):
+            if any(lo <= match.start() < hi for lo, hi in senses):
+                continue  # "we need to secure funding": the word, not the criterion
             hit = True
             if deferred(text, match.start(), match.end()):
                 # Put off, even when negated now: "not assessed until after launch".

@@ -109,6 +109,11 @@ YEARS = re.compile(rf"\b({_COUNT})(?:[- ]and[- ]a[- ]half)?[- ](?:calendar[- ])?
                    re.I)
 MONTHS = re.compile(rf"\b({_COUNT})[- ]months?\b", re.I)
 WEEKS = re.compile(rf"\b({_COUNT})[- ]weeks?\b", re.I)
+# The rest of a term after its first year, priced by the year: "Year one costs £38m… After
+# that the contract runs for three further years at £27m a year" is £119m in all.
+FURTHER = re.compile(rf"\b({_COUNT})\s+(?:further|more|additional|subsequent|remaining)\s+"
+                     rf"years?\b", re.I)
+FIRST_YEAR = re.compile(r"\b(?:year\s+(?:one|1)|(?:the\s+)?first\s+year)\b", re.I)
 SPREAD = re.compile(r"\bover\s+(?:the\s+)?(?:next\s+|first\s+)?$", re.I)
 # A sentence whose subject is a contract: "The new contract, including hosting, is worth…".
 CONTRACT_SUBJECT = re.compile(r"\s*(?:the|this|our|its|each|a|an)\s+(?:[\w-]+\s+){0,2}?"
@@ -266,7 +271,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     of sums that are savings, and of a contract named in one sentence and measured in the
     next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
     said: list[Observation] = []
-    rates: list[tuple[Amount, str, bool, float | None]] = []
+    rates: list[tuple[Amount, str, bool, float | None, bool]] = []  # a rate, its term…
     previous = previous_text = named_contract = named_text = ""
     for item in sentences:
         passage = item if isinstance(item, Passage) else Passage(item)
@@ -282,7 +287,12 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     terms = [years for years, start, end in durations(text, this_year)
                              if not mentions("facts.not_a_term",
                                              text[slice(*clause(text, start, end))])]
-                    rates.append((amount, evidence, several, max(terms, default=None)))
+                    further = [_count(m.group(1)) for m in FURTHER.finditer(text)]
+                    if any(further) and not terms:
+                        rates.append((amount, evidence, several, max(f for f in further if f),
+                                      True))
+                        continue
+                    rates.append((amount, evidence, several, max(terms, default=None), False))
                     continue
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = buys_hosting(text)
@@ -371,10 +381,17 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     public = _flag(said, "public_facing")
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
-    for amount, evidence, several, years in rates:
+    for amount, evidence, several, years, further in rates:
         years = years or (max(contract) if contract else None)
-        said.append(Observation("budgets" if several else "amounts",
-                                _over_the_term(amount, years) if years else amount, evidence))
+        value = _over_the_term(amount, years) if years else amount
+        if further:  # the first year's price, stated before, is part of the same contract
+            first = [o.value for o in said if o.fact == ("budgets" if several else "amounts")
+                     and FIRST_YEAR.search(o.text)]
+            if first:
+                value = Amount(value.value + sum(a.value for a in first),
+                               f"{' + '.join(a.text for a in first)} + {value.text}",
+                               value.start, value.end)
+        said.append(Observation("budgets" if several else "amounts", value, evidence))
     return Facts(
         amounts=[o.value for o in said if o.fact == "amounts"],
         hosting_years=max(hosting) if hosting else None,
@@ -419,23 +436,46 @@ def _same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return a[:len(b)] == b or b[:len(a)] == a
 
 
+def _names_in(text: str, name: tuple[str, ...]) -> bool:
+    """Whether `text` gives its role to the supplier `name` written after a preposition, not
+    denied: "Integration … is also going to Kestrel", "a contract, awarded directly to
+    Corvanta". Not as a possessive: "integration with Kestrel's platform" names a system."""
+    for match in re.finditer(rf"\b(?:to|by|with)\s+({re.escape(name[0])})\b(?!['’]s)", text,
+                             re.I):
+        if text[match.start(1)].isupper() and not negated(text, match.start(1), match.end(1)):
+            return True
+    return False
+
+
 def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observation]:
     """One supplier, named, given both roles in separate sentences: "ClearPoint Digital will
     provide hosting for the new service. … ClearPoint has agreed to take on that systems
-    integration role as well." The same name must open a sentence that runs or hosts the
-    service and one that gives it the integrator role, neither denied."""
+    integration role as well." The same name must give both roles, neither denied: as the
+    subject of both sentences, or as the subject of one and the one the other awards its
+    role to ("Kestrel Systems will run the live service. … Integration with the finance
+    system is also going to Kestrel", proposals_dev7). A sentence that runs the service and
+    mentions integration ("run the service, including integration with Pay") runs it."""
     runs: list[tuple[tuple[str, ...], str]] = []
     integrates: list[tuple[tuple[str, ...], str]] = []
     for passage in items:
         text, name = passage.read, _subject(passage.read)
-        if not name or not_proposed(text, 0, len(text)) \
-                or mentions("facts.separate_integrator", text):
+        if not_proposed(text, 0, len(text)) or mentions("facts.separate_integrator", text):
             continue
-        if affirms("facts.integrator", text):
+        running = affirms("facts.runs_service", text)
+        if affirms("facts.integrator", text) or not running and affirms(
+                "facts.integration_work", text):
             integrates.append((name, passage.text))
-        elif affirms("facts.runs_service", text):
+        elif running:
             runs.append((name, passage.text))
-    both = [(r, i) for r in runs for i in integrates if _same_name(r[0], i[0])]
+
+    def one(run: tuple[tuple[str, ...], str], integrate: tuple[tuple[str, ...], str]) -> bool:
+        (ran, run_text), (integrator, integrate_text) = run, integrate
+        if ran and integrator:
+            return _same_name(ran, integrator)
+        return bool(ran and _names_in(integrate_text, ran)
+                    or integrator and _names_in(run_text, integrator))
+
+    both = [(r, i) for r in runs for i in integrates if one(r, i)]
     evidence = [r[1] for r, _ in both] + [i[1] for _, i in both]
     return [Observation("same_supplier_integrator", True, text)
             for text in dict.fromkeys(evidence)]
@@ -467,8 +507,11 @@ def _table_totals(items: list[Passage]) -> list[Observation]:
     A budget, not one contract's value; a table with a total row already says its sum."""
     found = []
     for rows in _tables(items):
-        costs = [(passage, amount) for passage, cells in rows
-                 for header, cell in cells if mentions("facts.cost_columns", header)
+        # A column of totals sums its row's other costs: "Year | Licences | Set-up | Total"
+        # is spent as the Total column's sum (proposals_dev7), not every column's.
+        totals = {h for _, cells in rows for h, _ in cells if mentions("facts.total_rows", h)}
+        costs = [(passage, amount) for passage, cells in rows for header, cell in cells
+                 if (header in totals if totals else mentions("facts.cost_columns", header))
                  for amount in amounts(cell)]
         if len(costs) < 2 or any(mentions("facts.total_rows", cells[0][1])
                                  or mentions("facts.option_rows", " ".join(cells[0]))

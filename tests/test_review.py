@@ -71,7 +71,12 @@ FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # (373/390) / 30 of 30 / 0 after (offers taken up, a term named sentences after its
           # hosting contract, a costed table's total, who a service is for, lots).
           # "Security: to follow." read as a heading and its answer: 0.964 (376/390).
-          "proposals_dev6.yaml": (0.964, 1.0, 0)}
+          "proposals_dev6.yaml": (0.964, 1.0, 0),
+          # Fifth blind dev set, 30 proposals written 2026-12-03 (session 6), TUNED ON: 0.964
+          # (376/390) / 25 of 30 / 2 false red lines when added, before any change; 0.992
+          # (387/390) / 30 of 30 / 0 after (a supplier named after a preposition, first year
+          # plus further years, a Total column, cue words in other senses, labelled lines).
+          "proposals_dev7.yaml": (0.992, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -549,3 +554,29 @@ def test_a_label_and_its_answer_on_one_line_read_as_a_heading_and_its_answer(rev
     assert got["sourcing-strategy"] == "not_mentioned"
     assert got["secure"] == "addressed"  # the last line answers it; "to follow" did not
     assert statuses(reviewer, "Security: to follow.")["secure"] == "not_mentioned"
+
+
+def test_a_cue_word_in_another_sense_is_no_mention(reviewer) -> None:
+    text = ("We need to secure funding before March for dashboard licences for lots of "
+            "analysts. The board gave us the green light, and the dashboards bring the policy "
+            "framework data together. Hosting and running | Stratus Cloud Ltd.")
+    got = statuses(reviewer, text)
+    for criterion in ("secure", "greening-ict", "common-sourcing", "sourcing-strategy",
+                      "cloud-first"):
+        assert got[criterion] == "not_mentioned", criterion
+    assert statuses(reviewer, "We will secure the service with multi-factor sign-in.")[
+        "secure"] == "addressed"
+
+
+def test_labelled_lines_without_a_full_stop_are_answers_not_headings(reviewer) -> None:
+    text = ("Total cost: £100,000, fixed price.\nMessages: GOV.UK Notify\n"
+            "Hosting: stays on our existing AWS account\nContract: 9-month contract")
+    got = statuses(reviewer, text)
+    assert (got["common-platforms"], got["cloud-first"]) == ("addressed", "addressed")
+
+
+def test_leaving_our_own_data_centre_is_no_concern_and_research_in_phase_two_a_gap(
+        reviewer) -> None:
+    got = statuses(reviewer, "We're moving 140 applications out of our own data centre onto "
+                             "public cloud. User research is planned for the second phase.")
+    assert (got["cloud-first"], got["user-needs"]) == ("addressed", "not_mentioned")

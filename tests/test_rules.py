@@ -176,3 +176,38 @@ def test_a_purchase_split_into_lots_gives_no_one_both_roles() -> None:
     text = ("We're splitting it into 22 contracts across build, hosting, service integration "
             "and support, competed separately, so that we can replace any one supplier.")
     assert verdicts(text).get("service-and-integrator") != "crosses"
+
+
+def test_a_supplier_given_a_role_by_name_after_running_the_service_does_both() -> None:
+    ran = "Kestrel Systems will run the live service once it launches, under a two-year contract."
+    assert verdicts(f"{ran} Integration with the finance system is also going to Kestrel.")[
+        "service-and-integrator"] == "crosses"
+    assert verdicts("We propose a five-year contract, awarded directly to Corvanta, to support "
+                    "the mainframe. Corvanta will also continue as system integrator.")[
+        "service-and-integrator"] == "crosses"
+    # Another supplier's system is named, not given the role: no one does both.
+    assert verdicts(f"{ran} Integration with Kestrel's platform will be done by Meridian.").get(
+        "service-and-integrator") != "crosses"
+
+
+def test_a_first_year_and_further_years_priced_by_the_year_are_one_contract() -> None:
+    text = ("This is one contract covering devices and support. Year one costs £38m. After that "
+            "the contract runs for three further years at £27m a year.")
+    [value] = [o for o in judge(read_facts(passages(text))) if o.rule == "contract-value"]
+    assert (value.verdict, value.found) == ("crosses", "£38m + £27m a year for 3 years")
+
+
+def test_a_table_with_a_total_column_is_spent_as_its_totals() -> None:
+    text = ("An internal intranet.\n\n| Year | Licences | Set-up | Total |\n|---|---|---|---|\n"
+            "| 2027/28 | £180,000 | £240,000 | £420,000 |\n"
+            "| 2028/29 | £180,000 | £150,000 | £330,000 |\n"
+            "| 2029/30 | £180,000 | £110,000 | £290,000 |\n")
+    [approval] = [o for o in judge(read_facts(passages(text))) if o.rule == "approval-threshold"]
+    assert (approval.verdict, approval.found) == ("needs_approval", "£1,040,000 in all")
+
+
+def test_a_programme_not_let_as_one_contract_is_a_budget() -> None:
+    got = verdicts("The programme budget is one hundred and twenty million pounds over four "
+                   "years, but it will not be let as one contract.")
+    assert got.get("contract-value") != "crosses"
+    assert got["approval-threshold"] == "needs_approval"
