@@ -53,13 +53,17 @@ NOT_NOUN_ENDINGS = ("est", "er", "ed", "ing", "ly", "ous", "ive", "ful", "able",
 # Words that are never the thing a question asks about: "what are CTOs told about...?"
 # (irregular participles, which no ending gives away, among them).
 NOT_NOUNS = frozenset("""instead else ones auto like same told said meant given known seen
-made done taken brought thought got gotten kept left put set shown written""".split())
+made done taken brought thought got gotten kept left put set shown written
+main major core usual whole real actual overall basic exact""".split())
 MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand million billion bn
 one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy
 eighty ninety""".split())
 _WORD = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k)?|[a-z][a-z0-9'’-]*", re.I)
 K1, B = 1.2, 0.75  # BM25's usual term-frequency saturation and length normalisation
-_CONTRACTION = re.compile(r"['’](s|re|ve|ll|d|t)$", re.I)
+# "don't" is "do" (not "don", which the guidance never writes): the negative goes, the verb
+# stays; "can't" and "won't" keep their own verbs.
+_CONTRACTION = re.compile(r"n['’]t$|['’](s|re|ve|ll|d|t)$", re.I)
+_NEGATIVE_VERB = {"ca": "can", "wo": "will", "sha": "shall"}
 _SNOWBALL = Stemmer.Stemmer("english")
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 
@@ -85,6 +89,7 @@ def tokens(text: str) -> list[str]:
     for word in _WORD.findall(text):
         if "'" in word or "’" in word:
             word = _CONTRACTION.sub("", word)
+            word = _NEGATIVE_VERB.get(word.lower(), word)
         if "-" in word and word[0].isalpha():
             out += [part for part in word.split("-") if part]
         else:
@@ -359,7 +364,8 @@ class LexicalIndex:
         Procurement Act 2023", "Cyber Essentials Plus", "the Technology Leaders Network".
         Each word may be known ("Technology", "Leaders") while the thing named is not.
         `corpus` is the guidance's text in lower case, spaces folded."""
-        return [name for name in names_in(text) if for_lookup(name) not in corpus]
+        return [name for name in names_in(text) if for_lookup(name) not in corpus
+                and for_lookup(name).replace(" ", "-") not in corpus]  # "Crypt Key"
 
     def unknown_members(self, text: str, numbering: dict[str, frozenset[str]]) -> list[str]:
         """A numbered thing the guidance numbers differently: it writes "version 6" and

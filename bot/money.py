@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from text_to_num import text2num
 
 _SCALE = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
-          "billion": 10**9, "bn": 10**9, "b": 10**9, "hundred": 100}
+          "billion": 10**9, "bn": 10**9, "b": 10**9, "hundred": 100, "grand": 10**3}
 _FRACTIONS = {"half": 0.5, "quarter": 0.25, "third": 1 / 3, "three quarters": 0.75}
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _UNITS = (r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
@@ -27,13 +27,15 @@ _UNITS = (r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 _WORD = rf"(?:{_UNITS}|half|quarter|quarters|third)"
 _WORD_NUMBER = (rf"(?:(?:a|an)[ -])?{_WORD}(?:(?:[ -]|\s+and(?:\s+a|\s+an)?\s+|\s+point\s+|"
                 rf"\s+of\s+(?:a|an)\s+|\s+(?:a|an)\s+){_WORD})*")
-_SCALES = r"(?:thousand|million|billion|bn|mn|m|k|b)\b"
+_SCALES = r"(?:thousand|million|billion|grand|bn|mn|m|k|b)\b"
 POUNDS_FIRST = re.compile(rf"£\s?(?P<n>{_NUMBER})\s*(?P<scale>{_SCALES})?", re.I)
 POUNDS_AFTER = re.compile(
     rf"\b(?P<n>{_NUMBER}|{_WORD_NUMBER})\s*(?P<scale>(?:hundred\s+)?{_SCALES})?\s*"
     r"(?:pounds|pounds sterling|gbp|quid)\b", re.I)
-# Every sum either pattern finds contains one of these: a quick test that most text fails.
-_MONEY_HINT = re.compile(r"£|pounds|gbp|quid", re.I)
+# "four hundred and fifty grand", "450 grand": thousands of pounds, said without "pounds".
+GRAND = re.compile(rf"\b(?P<n>{_NUMBER}|{_WORD_NUMBER})\s*(?P<scale>grand)\b", re.I)
+# Every sum a pattern finds contains one of these: a quick test that most text fails.
+_MONEY_HINT = re.compile(r"£|pounds|gbp|quid|grand", re.I)
 _FRACTION = re.compile(r"^(?:(?P<whole>.+?)\s+and\s+)?(?:(?:a|an|one)\s+)?"
                        r"(?P<frac>three quarters|half|quarter|third)"
                        r"(?:\s+of)?(?:\s+(?:a|an|one))?(?:\s+(?P<scale>thousand|million|"
@@ -92,7 +94,7 @@ def amounts(text: str) -> list[Amount]:
     found: list[Amount] = []
     if not _MONEY_HINT.search(text):
         return found
-    for pattern in (POUNDS_FIRST, POUNDS_AFTER):
+    for pattern in (POUNDS_FIRST, POUNDS_AFTER, GRAND):
         for match in pattern.finditer(text):
             if any(a.start <= match.start() < a.end for a in found):
                 continue

@@ -451,3 +451,25 @@ def test_org_chart_and_split_are_read_as_the_guidances_words(answerer) -> None:
     answer = answerer.ask("is it ok for our digital lead to sit a grade below the tech lead "
                           "in the org chart?")
     assert "the same or higher seniority level as technology" in quotes_of(answer)
+
+
+def test_chat_money_and_negated_roles_give_the_rules_verdict(answerer) -> None:
+    answer = answerer.ask("staff intranet refresh, four hundred and fifty grand, 12 months, no "
+                          "auto renewal, separate integrator. do we need approval?")
+    assert answer.verdict.verdict == "within"
+    answer = answerer.ask("18 month new hosting contract, £300k, internal only, doesnt renew "
+                          "automatically, hosting firm isnt the SI. ok?")
+    assert answer.verdict.verdict == "within"
+
+
+def test_a_name_written_without_its_hyphen_is_known(answerer) -> None:
+    answer = answerer.ask("8k top-up of Crypt Key licences for internal use, do we need approval?")
+    assert answer.answered and answer.verdict.verdict == "needs_approval"
+
+
+def test_contractions_and_generic_adjectives_are_not_unknown_words(answerer) -> None:
+    answer = answerer.ask("I don't get why the CTO guidance goes on about openness, what do "
+                          "they mean by it?")
+    assert "don" not in answer.text.replace("don't", "")
+    answer = answerer.ask("what are the main skills a CTO needs?")
+    assert answer.answered

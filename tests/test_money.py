@@ -46,3 +46,12 @@ def test_several_amounts_in_order() -> None:
 def test_sums_written_back_as_people_write_them() -> None:
     assert [pounds(v) for v in (100e6, 1e6, 100e3, 1.5e6, 2.5e9, 850e3)] == [
         "£100 million", "£1 million", "£100,000", "£1.5 million", "£2.5 billion", "£850,000"]
+
+
+def test_grand_is_thousands_of_pounds() -> None:
+    from bot.money import amounts
+
+    assert [a.value for a in amounts("four hundred and fifty grand, or 450 grand")] == [
+        450_000, 450_000]
+    assert amounts("a grand total of £5m")[0].value == 5_000_000
+    assert amounts("the Grand Plan") == []
