@@ -1,7 +1,8 @@
-"""Finding the passages that bear on a question: a LangChain retriever over the Chroma store.
+"""Finding the passages that bear on a question: a retriever over the Chroma store.
 
-Being a LangChain `BaseRetriever` lets later work compose it (re-ranking, a generative
-chain) without touching the answerer. Candidates come from Chroma's dense search over
+`GuidanceRetriever.as_langchain()` gives it as a LangChain `BaseRetriever`, so later work can
+compose it (re-ranking, a generative chain) without touching the answerer; the adapter is
+built on first use (see `as_langchain` for why). Candidates come from Chroma's dense search over
 chunks, from BM25 over the same chunks, and from Chroma's dense search over single
 sentences; a chunk is ranked by the better of its own score and its best sentence's score,
 each being cosine similarity plus how much of the question's (rarity-weighted) wording the
@@ -28,11 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, PrivateAttr
 
 from bot.lexical import LexicalIndex, searchable, term_set
 from ingest.onnx_encoder import release_mapped_pages
@@ -271,14 +268,30 @@ class IndexSnapshot:
                        sources=tuple(self.texts[i] for i in members))
 
 
-class GuidanceRetriever(BaseRetriever):
-    store: Any  # ingest.store.Store
-    embeddings: Embeddings
-    k: int = 8
-    mode: str = "hybrid"  # "dense": Chroma similarity alone, for comparison in `spendbot eval`
+class GuidanceRetriever:
+    """The passages of the active index for a question (`passages`), and the index itself
+    (`snapshot`). `mode` "dense" ranks by Chroma similarity alone, for comparison in
+    `spendbot eval`."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    _loaded: IndexSnapshot | None = PrivateAttr(default=None)
+    def __init__(self, store: Any, embeddings: Embeddings, k: int = 8,
+                 mode: str = "hybrid") -> None:
+        self.store = store  # ingest.store.Store
+        self.embeddings = embeddings
+        self.k = k
+        self.mode = mode
+        self._loaded: IndexSnapshot | None = None
+
+    def as_langchain(self) -> Any:
+        """This retriever as a LangChain `BaseRetriever` (`invoke(question)` gives Documents
+        with each passage's metadata and scores), built on first use.
+
+        The answerer never calls LangChain's interface, and importing it is not free:
+        `langchain_core.retrievers` brings LangSmith's tracing with it. A cold `spendbot ask`
+        took 2.90 s (median of 5, bench/cold_ask.py) with this class a `BaseRetriever`
+        itself, 2.37 s without."""
+        from bot.langchain_retriever import LangChainRetriever
+
+        return LangChainRetriever(guidance=self)
 
     def snapshot(self) -> IndexSnapshot:
         """The active collection as held in memory; reloaded when an ingest switches it.
@@ -440,12 +453,6 @@ class GuidanceRetriever(BaseRetriever):
             if i not in best or hit.relevance > best[i].relevance:
                 best[i] = hit
         return best
-
-    def _get_relevant_documents(self, query: str, *,
-                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [Document(page_content=p.text, id=p.chunk_id, metadata={
-            **p.meta.to_store(), "score": p.score, "coverage": p.coverage,
-            "relevance": p.relevance}) for p in self.passages(query)]
 
     def whole_section(self, passage: Passage) -> Passage:
         return self.snapshot().whole_section(passage)
