@@ -17,9 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from langchain_core.embeddings import Embeddings
-
 from bot.evaluate import Case, metrics, read_question_set, run_cases
+from ingest.embedding import TextEmbedder
 from ingest.store import Store
 
 EVAL_FOLDER = "eval"
@@ -105,7 +104,7 @@ class _Pinned:
 class EvalGate:
     """Called by the ingest pipeline with the new collection, before it is switched in."""
 
-    def __init__(self, knowledge_dir: Path, embedder: Embeddings) -> None:
+    def __init__(self, knowledge_dir: Path, embedder: TextEmbedder) -> None:
         self.sets = load_gate_sets(knowledge_dir)  # read now: a broken file stops the ingest
         self.embedder = embedder
 

@@ -10,8 +10,15 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
+
+from ingest.embedding import MiniLMEmbeddings
+
+# The bundled model has LangChain's interface without LangChain's base class (see
+# ingest/embedding.py's `TextEmbedder`); to LangChain code it is an `Embeddings`.
+Embeddings.register(MiniLMEmbeddings)
 
 
 class LangChainRetriever(BaseRetriever):

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from bot.lexical import LexicalIndex, searchable, term_set
+from ingest.embedding import TextEmbedder
 from ingest.onnx_encoder import release_mapped_pages
 from ingest.records import CHUNK, SENTENCE, ChunkMeta
 from ingest.store import StoreUnavailable
@@ -273,7 +273,7 @@ class GuidanceRetriever:
     (`snapshot`). `mode` "dense" ranks by Chroma similarity alone, for comparison in
     `spendbot eval`."""
 
-    def __init__(self, store: Any, embeddings: Embeddings, k: int = 8,
+    def __init__(self, store: Any, embeddings: TextEmbedder, k: int = 8,
                  mode: str = "hybrid") -> None:
         self.store = store  # ingest.store.Store
         self.embeddings = embeddings
@@ -287,8 +287,8 @@ class GuidanceRetriever:
 
         The answerer never calls LangChain's interface, and importing it is not free:
         `langchain_core.retrievers` brings LangSmith's tracing with it. A cold `spendbot ask`
-        took 2.90 s (median of 5, bench/cold_ask.py) with this class a `BaseRetriever`
-        itself, 2.37 s without."""
+        took 2.90 s with this class a `BaseRetriever` itself, 2.37 s without (median of 5,
+        one after the other, on a VM with 25% steal time; bench/cold_ask.py)."""
         from bot.langchain_retriever import LangChainRetriever
 
         return LangChainRetriever(guidance=self)

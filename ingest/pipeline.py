@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from langchain_core.embeddings import Embeddings
-
 from ingest import store
 from ingest.blocks import LoadError
 from ingest.changes import ChangeReport, compare, sections_from_metadata
 from ingest.chunking import Chunk, chunk_document, sentence_records
+from ingest.embedding import TextEmbedder
 from ingest.loaders import load_document
 from ingest.manifest import MANIFEST_NAME, SUFFIXES, Manifest, load_manifest
 from ingest.records import SENTENCE
@@ -151,7 +150,7 @@ def load_chunks(knowledge_dir: Path, report: IngestReport,
     return chunks, manifest
 
 
-def run_ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
+def run_ingest(knowledge_dir: Path, target: store.Store, embedder: TextEmbedder,
                progress: ProgressFactory | None = None, gate: Gate | None = None,
                include_withdrawn: bool = False) -> IngestReport:
     try:
@@ -161,7 +160,7 @@ def run_ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
         raise IngestError(str(exc)) from exc
 
 
-def _ingest(knowledge_dir: Path, target: store.Store, embedder: Embeddings,
+def _ingest(knowledge_dir: Path, target: store.Store, embedder: TextEmbedder,
             progress: ProgressFactory | None, gate: Gate | None,
             include_withdrawn: bool) -> IngestReport:
     started = time.perf_counter()
