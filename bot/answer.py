@@ -748,8 +748,10 @@ ASKS = [
     (re.compile(r"\bhow (long|quickly|soon|fast)\b|\bturn ?around\b|\btimescales?\b", re.I),
      re.compile(r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twelve)[- ]"
                 r"(day|week|month|year|hour)s?\b", re.I)),
+    # Not "when does which one apply?": that asks in what case, not on what date.
     (re.compile(r"\bdeadline\b|\bby when\b|\bwhen(?:'s|’s| is| are| do| does| will| should| "
-                r"must| can| was| were| did)\b", re.I),
+                r"must| can| was| were| did)\b(?![^?]{0,50}\b(?:apply|applies|needed|required|"
+                r"kicks? in)\b)", re.I),
      re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|"
                 r"september|october|november|december)\b|\b(annual|yearly|monthly|weekly|"
                 r"daily|quarterly)\b", re.I)),

@@ -221,7 +221,14 @@ def _names_a_term(text: str, end: int) -> bool:
 
 
 def _names_a_limit(text: str, amount: Amount) -> bool:
-    return bool(LIMIT_NOUN.match(text, amount.end))
+    """"the £100m cap", and each of "the £100k and £1m thresholds": limits, not spend."""
+    if LIMIT_NOUN.match(text, amount.end):
+        return True
+    pair = re.match(r"\s*(?:and|or|vs\.?|versus|,)\s+(?:the\s+)?", text[amount.end:], re.I)
+    if pair:
+        after = next((a for a in amounts(text) if a.start == amount.end + pair.end()), None)
+        return after is not None and bool(LIMIT_NOUN.match(text, after.end))
+    return False
 
 
 def buys_hosting(text: str) -> bool:

@@ -473,3 +473,13 @@ def test_contractions_and_generic_adjectives_are_not_unknown_words(answerer) -> 
     assert "don" not in answer.text.replace("don't", "")
     answer = answerer.ask("what are the main skills a CTO needs?")
     assert answer.answered
+
+
+def test_two_thresholds_compared_are_limits_not_a_purchase(answerer) -> None:
+    answer = answerer.ask("what's the difference between the £100k and £1m thresholds?")
+    assert answer.verdict is None
+    assert "all other digital, data and technology spend needs approval above £1,000,000" \
+        in quotes_of(answer)
+    # "when does which one apply?" asks in what case, not for a date
+    assert answerer.ask("diff between the 100k and the 1m thresholds - when does which one "
+                        "apply?").answered
