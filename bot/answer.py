@@ -242,6 +242,7 @@ class _Work:
     # Searches of each side of a two-sided question, started beside the whole question's
     # own: (side as read, with the guidance's words) -> its passages, when done.
     side_searches: dict[tuple[str, str], Future] = field(default_factory=dict)
+    outline: str = ""  # "Chief technology officer sets out 6 skills: …", for a list question
 
 
 class Answerer:
@@ -535,10 +536,25 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNVERIFIED_QUOTES))
         # Two sides get room for two answers: a contrast cut to one side answers half of it.
         budget = MAX_WORDS + SIDE_WORDS * (len(work.sides) > 1)
+        if work.verdict is None:
+            found = outline(work.understood.text, work.snapshot, work.passages)
+            if found is not None:
+                title, noun, sections = found
+                work.outline = f"{title} sets out {len(sections)} {noun}: " \
+                    f"{'; '.join(sections)}."
+                # The sections are the answer; a quote is there to show where they come
+                # from, so it gets what is left after the outline and the citation labels.
+                budget -= len(work.outline.split()) + OUTLINE_LABELS
         work.citations, work.more = within_words(work.citations, budget,
-                                                 each_side=len(work.sides) > 1)
+                                                 each_side=len(work.sides) > 1,
+                                                 whole_first=not work.outline)
         for n, citation in enumerate(work.citations + work.more, start=1):
             citation.n = n
+        if work.outline:
+            cited = next((c.n for c in work.citations if c.doc_id == found[0]
+                          or c.title == found[0]), None)
+            if cited:
+                work.outline += f" [{cited}]"
 
     def _compose(self, work: _Work) -> Answer:
         # A verdict comes from the rules and the facts the question gives, so the words it
@@ -556,7 +572,7 @@ class Answerer:
         if currency:
             notes.insert(0, currency)
         return Answer(work.text, Status.ANSWERED, Reason.ANSWERED,
-                      lead=work.verdict.sentence if work.verdict else "",
+                      lead=work.verdict.sentence if work.verdict else work.outline,
                       verdict=work.verdict, citations=work.citations, more=work.more,
                       notes=notes, unknown_terms=unknown)
 
@@ -836,6 +852,43 @@ def giving(question: str, query, lexical: LexicalIndex) -> Callable[[str], bool]
     return gives_it
 
 
+OUTLINE_LABELS = 25  # words of an outline answer's citation labels and notes, at most
+# "what skills does a CTO need?", "which are the main skills…": asks what the things are.
+LIST_ASK = re.compile(r"\b(?:what|which)(?:['’]s|\s+are|\s+is)?\s+(?:the\s+)?(?:main\s+|key\s+|"
+                      r"different\s+|other\s+)?([a-z]{3,}s)\b(?!\s+(?:of|for|about|to)\b)",
+                      re.I)
+
+
+def outline(question: str, snapshot: IndexSnapshot, passages: list[Passage]
+            ) -> tuple[str, str, list[str]] | None:
+    """For a question asking what the things of a kind are ("what skills does a CTO
+    need?"), when the document found first gives each of them a section of its own, saying
+    "this skill" in it (the capability framework's "Examples of leadership using this
+    skill:" under each skill's heading): its title, the kind, and those sections' titles,
+    in the document's order, at least three in a row. A section whose title names the
+    kind ("Roles that share … skills") is about the kind, not one of them. The titles are the document's own headings, as
+    written."""
+    match = LIST_ASK.search(question)
+    if not match or not passages:
+        return None
+    noun = match.group(1).lower()
+    single = noun[:-1]
+    this = re.compile(rf"\bthis {re.escape(single)}\b", re.I)
+    doc = passages[0].meta.doc_id
+    runs: list[list[str]] = [[]]
+    title = passages[0].meta.title
+    for (doc_id, section, _), members in snapshot.places.items():
+        if doc_id != doc or (runs[-1] and runs[-1][-1] == section):
+            continue
+        text = " ".join(snapshot.texts[i] for i in members)
+        if section and single not in section.lower() and this.search(text):
+            runs[-1].append(section)
+        elif runs[-1]:
+            runs.append([])
+    best = next((run for run in runs if len(run) >= 3), None)
+    return (title, noun, best) if best else None
+
+
 def gives_what_is_asked(question: str, passages: list[Passage], query,
                         lexical: LexicalIndex) -> bool:
     """False when the question asks for a kind of thing that no sentence of `passages`
@@ -954,12 +1007,13 @@ def with_referents(sides: list[str]) -> list[str]:
             for n, side in enumerate(sides)]
 
 
-def within_words(citations: list[Citation], budget: int, each_side: bool = False
-                 ) -> tuple[list[Citation], list[Citation]]:
+def within_words(citations: list[Citation], budget: int, each_side: bool = False,
+                 whole_first: bool = True) -> tuple[list[Citation], list[Citation]]:
     """The citations that fit in `budget` words (the first always, with its first quote;
     with `each_side`, every citation's first quote, as each answers one side of the
     question), and the rest, kept for whoever asks for more. A lead-in ("To implement it:")
-    is never shown without what it leads into."""
+    is never shown without what it leads into. `whole_first` False: the first passage's
+    list is not the answer (an outline of sections leads), so it is cut like any other."""
     shown: list[Citation] = []
     more: list[Citation] = []
     used = 0
@@ -967,7 +1021,7 @@ def within_words(citations: list[Citation], budget: int, each_side: bool = False
         keep: list[int] = []
         # The first passage's short list, lead-in and items, is its answer whole: cut after
         # two of "three key transformations", it answers two thirds of the question.
-        whole = not shown and len(citation.quotes) <= WHOLE_LIST + 1 \
+        whole = whole_first and not shown and len(citation.quotes) <= WHOLE_LIST + 1 \
             and citation.quotes[0].rstrip().endswith(":") and all(citation.is_item[1:])
         for i, quote in enumerate(citation.quotes):
             cost = _words(quote)

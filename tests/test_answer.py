@@ -483,3 +483,13 @@ def test_two_thresholds_compared_are_limits_not_a_purchase(answerer) -> None:
     # "when does which one apply?" asks in what case, not for a date
     assert answerer.ask("diff between the 100k and the 1m thresholds - when does which one "
                         "apply?").answered
+
+
+def test_a_list_question_is_answered_with_the_sections_that_are_its_items(answerer) -> None:
+    answer = answerer.ask("what skils does a CTO need to have?")
+    assert answer.lead.startswith("Chief technology officer sets out 6 skills: Strategic "
+                                  "technology planning; Technology architecture; Financial "
+                                  "decision making for technology; Technology evaluation;")
+    assert "Roles that share" not in answer.lead  # about skills, not one of them
+    assert len(answer.text.split()) <= 120
+    assert answerer.ask("what are the red lines?").lead == ""  # items of a list, not sections
