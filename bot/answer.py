@@ -866,8 +866,8 @@ def outline(question: str, snapshot: IndexSnapshot, passages: list[Passage]
     "this skill" in it (the capability framework's "Examples of leadership using this
     skill:" under each skill's heading): its title, the kind, and those sections' titles,
     in the document's order, at least three in a row. A section whose title names the
-    kind ("Roles that share … skills") is about the kind, not one of them. The titles are the document's own headings, as
-    written."""
+    kind ("Roles that share … skills") is about the kind, not one of them. The titles are
+    the document's own headings, as written."""
     match = LIST_ASK.search(question)
     if not match or not passages:
         return None
