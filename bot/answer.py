@@ -494,6 +494,12 @@ class Answerer:
         queries = [lexical.query_terms(read.expanded) for read in reads]
         subjects = [lexical.query_terms(understand(subject_of(side), self.lexicon,
                                                    None).expanded) for side in sides]
+        # "the CTO and CDO roles": the last side's plural ends the phrase both share, so it
+        # names what they are (roles), not what tells this side apart from the first.
+        shared = sides[-1].split()[-1].lower() if len(sides[-1].split()) >= 2 else ""
+        if shared.endswith("s") and not any(shared in side.lower() for side in sides[:-1]):
+            subjects[-1] = [(term, alts) for term, alts in subjects[-1]
+                            if term != stem(shared)] or subjects[-1]
         for n, (read, query) in enumerate(zip(reads, queries, strict=True)):
             if not query:
                 continue
@@ -508,8 +514,13 @@ class Answerer:
             # Among passages about as relevant, one with a sentence saying something of this
             # side ("CDOs will concentrate on...") beats one naming it in passing.
             close = max((p.relevance for p in found), default=0.0) - ABOUT_MARGIN
+            # A section already quoted for another side that says something of this one
+            # too is the guidance contrasting them: "CDOs will concentrate on… CTOs will
+            # concentrate on…" under one heading.
+            quoted_places = {section.meta.place for section in sections}
             best = max(found, key=lambda p: (
                 round(lexical.coverage(own, _terms_of(p)), 2),
+                p.meta.place in quoted_places and _says_of(p, subjects[n], lexical),
                 round(lexical.coverage(query, _terms_of(p)), 2),
                 p.relevance >= close and _says_of(p, subjects[n], lexical), p.relevance),
                 default=None)

@@ -493,3 +493,10 @@ def test_a_list_question_is_answered_with_the_sections_that_are_its_items(answer
     assert "Roles that share" not in answer.lead  # about skills, not one of them
     assert len(answer.text.split()) <= 120
     assert answerer.ask("what are the red lines?").lead == ""  # items of a list, not sections
+
+
+def test_a_plural_ending_a_contrast_names_what_both_sides_are(answerer) -> None:
+    answer = answerer.ask("How do the CTO and CDO roles differ?")
+    shown = quotes_of(answer)
+    assert "CDOs will concentrate on producing digital public services" in shown
+    assert "CTOs will concentrate on providing the department-specific IT" in shown
