@@ -897,6 +897,10 @@ def outline(question: str, snapshot: IndexSnapshot, passages: list[Passage]
         elif runs[-1]:
             runs.append([])
     best = next((run for run in runs if len(run) >= 3), None)
+    asked = term_set(question)
+    if best and any(len(term_set(section) & asked) * 3 >= 2 * len(term_set(section))
+                    for section in best):
+        return None  # "what skills does a CTO need for financial decision making?": that one
     return (title, noun, best) if best else None
 
 

@@ -35,6 +35,11 @@ MISSING_PART = 0.2  # share of the question's weight a further source must add t
 HEADING_ONLY = 0.5
 LEAD_BONUS = 0.08  # the sentence found by meaning: a tie-breaker over its word score
 LIST_BONUS = 0.1  # on equal wording, a whole list says more than one sentence
+# A list of examples illustrates what the list before it defines ("You can: assess the full
+# financial implication…" then "Examples of leadership using this skill: explaining…"): on
+# close wording the definition answers, unless examples are what is asked for.
+EXAMPLES = re.compile(r"\s*(?:examples?\b|for example\b|for instance\b)", re.I)
+EXAMPLES_PENALTY = 0.15
 AVOIDED = 0.5  # a contrast side's sentence that also names the other side
 SOURCE_LINE = re.compile(r"^Sources?:\s")
 # A sentence opening like these says in particular what the one before it says in general.
@@ -128,6 +133,12 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
         key = unit if unit.list_id is None else unit.list_id
         own_terms.setdefault(key, set()).update(term_set(text[unit.start:unit.end]))
 
+    lead_in = {}  # each list's first unit, its lead-in
+    for unit in parts:
+        if unit.list_id is not None:
+            lead_in.setdefault(unit.list_id, unit)
+    asks_examples = "exampl" in {term for term, _ in query}
+
     def score(unit: _Unit) -> float:
         words = text[unit.start:unit.end]
         if SOURCE_LINE.match(words):
@@ -137,6 +148,9 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
             return -1.0  # "Departments should:" whose list was lost, or a heading line
         own = own_terms[unit if unit.list_id is None else unit.list_id]
         bonus = LIST_BONUS if unit.list_id is not None else 0.0  # a list answers as a whole
+        if unit.list_id is not None and not asks_examples and EXAMPLES.match(
+                text[lead_in[unit.list_id].start:lead_in[unit.list_id].end]):
+            bonus -= EXAMPLES_PENALTY
         if passage.lead and unit.start <= passage.lead.start < unit.end:
             bonus += LEAD_BONUS  # the sentence meaning-search found
         shared = AVOIDED if avoid and unit.list_id is None and lexical.coverage(avoid, own) \

@@ -500,3 +500,13 @@ def test_a_plural_ending_a_contrast_names_what_both_sides_are(answerer) -> None:
     shown = quotes_of(answer)
     assert "CDOs will concentrate on producing digital public services" in shown
     assert "CTOs will concentrate on providing the department-specific IT" in shown
+
+
+def test_a_skill_is_quoted_by_what_it_is_not_its_examples(answerer) -> None:
+    answer = answerer.ask("CTO skills re finance - wht r they meant to do w/ tech buying "
+                          "decisions?")
+    assert "assess the full financial implication of a technology buying decision" \
+        in quotes_of(answer)
+    examples = answerer.ask("what are examples of leadership in financial decision making "
+                            "for technology?")
+    assert "Examples of leadership using this skill:" in quotes_of(examples)
