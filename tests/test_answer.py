@@ -510,3 +510,9 @@ def test_a_skill_is_quoted_by_what_it_is_not_its_examples(answerer) -> None:
     examples = answerer.ask("what are examples of leadership in financial decision making "
                             "for technology?")
     assert "Examples of leadership using this skill:" in quotes_of(examples)
+
+
+def test_outages_and_cyber_incidents_are_the_guidances_attacks_and_disasters(answerer) -> None:
+    answer = answerer.ask("Is a CTO expected to make sure systems keep running through outages "
+                          "and cyber incidents?")
+    assert "continuously operational and resistant to attacks and disasters" in quotes_of(answer)
