@@ -336,10 +336,15 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _log_questions(settings: Settings, timed: list) -> None:
     """Log the command line's questions where Slack's go, for `spendbot report`."""
-    from bot import core, report
+    from bot import core, report, spool
 
     try:
-        report.log_answers(core.open_state(settings), timed)
+        if settings.database_url:
+            report.log_answers(core.open_state(settings), timed)
+        else:  # saved by the next command to open the database: see bot/spool.py
+            spool.append(spool.spool_path(settings.state_file),
+                         [spool.answer_row(answer, report.CLI_CHANNEL, None, round(ms, 1))
+                          for answer, ms in timed])
     except Exception as exc:  # the answer is given; a missing log entry is only a warning
         print(f"warning: could not log the question in the state database: {exc}",
               file=sys.stderr)

@@ -20,10 +20,16 @@ if TYPE_CHECKING:  # the ingest pipeline (loaders, manifest...) loads only when 
 
 
 def open_state(settings: Settings):
-    """The shared state database: $SPENDBOT_DATABASE_URL, or SQLite beside the store."""
+    """The shared state database: $SPENDBOT_DATABASE_URL, or SQLite beside the store (with
+    the questions `spendbot ask` spooled for it saved first, see bot/spool.py)."""
+    from bot.spool import spool_path
     from bot.state import State
 
-    return State(settings.database_url or f"sqlite:///{settings.state_file}")
+    if settings.database_url:
+        return State(settings.database_url)
+    state = State(f"sqlite:///{settings.state_file}")
+    state.save_spooled(spool_path(settings.state_file))  # the command line's questions
+    return state
 
 
 def open_store(settings: Settings) -> store.Store:

@@ -21,7 +21,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +45,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.spool import answer_row, taken
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -230,15 +231,22 @@ class State:
 
     def save_answer(self, answer, channel: str | None, user: str | None,
                     latency_ms: float | None = None) -> str:
-        answer_id = uuid.uuid4().hex[:16]
+        row = answer_row(answer, channel, user, latency_ms)
         with self.engine.begin() as db:
-            db.execute(insert(answers).values(
-                id=answer_id, question=answer.question, answer=answer.text,
-                status=str(answer.status),
-                chunk_ids=json.dumps([c.chunk_id for c in answer.citations]),
-                payload=json.dumps(answer.to_dict(), ensure_ascii=False), channel=channel,
-                user_id=user, latency_ms=latency_ms, created_at=time.time()))
-        return answer_id
+            db.execute(insert(answers).values(**row))
+        return row["id"]
+
+    def save_spooled(self, path: Path) -> int:
+        """Save the answers the command line spooled (bot/spool.py), each once."""
+        with taken(path) as rows:
+            if rows:
+                with self.engine.begin() as db:
+                    known = {r[0] for r in db.execute(select(answers.c.id).where(
+                        answers.c.id.in_([row["id"] for row in rows])))}
+                    fresh = [row for row in rows if row["id"] not in known]
+                    if fresh:
+                        db.execute(insert(answers), fresh)
+            return len(rows)
 
     def answer(self, answer_id: str) -> dict | None:
         with self.engine.connect() as db:

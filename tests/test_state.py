@@ -178,3 +178,24 @@ def test_old_event_ids_and_replay_records_are_pruned_now_and_then(database: str)
     assert state.first_time("Ev0NEWER")
     assert state.pruner is first  # not again within prune_every
     assert state.prune() == 1  # when asked, it does
+
+
+def test_the_command_lines_spooled_questions_are_saved_once_by_the_next_state(
+        tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from bot import spool
+    from bot.config import Settings
+    from bot.core import open_state
+
+    settings = Settings.load(store=str(tmp_path / "store"))
+    path = spool.spool_path(settings.state_file)
+    answer = SimpleNamespace(question="what are the red lines?", text="…", status="answered",
+                             citations=[], to_dict=lambda: {"answer": "…"})
+    rows = [spool.answer_row(answer, "cli", None, 12.5) for _ in range(2)]
+    spool.append(path, rows)
+    saved = open_state(settings).questions()  # opening the database saves them
+    assert sorted(q["id"] for q in saved) == sorted(r["id"] for r in rows)
+    assert path.read_text() == ""
+    spool.append(path, rows[:1])  # a save that crashed before emptying the spool
+    assert len(open_state(settings).questions()) == 2
