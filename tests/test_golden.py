@@ -135,6 +135,12 @@ FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verd
     # 0.75, 0.94, 0.87, 1.00, 0.80, 99 words; after the session's tuning: 0.81, 0.94, 0.94,
     # 1.00, 1.00, 97 words.
     "chat-8": (0.75, 0.92, 0.88, 0.95, 1.0, 120),
+    # Written blind on 2026-12-03 (session 6), tuned on from then. Unseen, before any change:
+    # 0.78, 0.93, 0.91, 1.00, 0.80, 103 words; after the session's tuning: 0.85, 0.93, 0.96,
+    # 1.00, 0.95, 100 words (the verdict missed: "£2m … we haven't picked the SI yet" is
+    # answered "needs approval; it also depends on whether the supplier is the SI", where the
+    # set says "unclear").
+    "chat-9": (0.80, 0.90, 0.92, 0.95, 0.95, 120),
 }
 
 
