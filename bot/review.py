@@ -211,8 +211,9 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
             avoided = rejected(text, match.start()) or negated(text, match.start(),
                                                                match.end())
             signals.setdefault("addressed" if avoided else "at_odds", passage.text)
-        senses = [m.span() for m in _occurrences(criterion.other_senses, text)]
-        for match in _occurrences(criterion.cues, text):
+        found = _occurrences(criterion.cues, text)
+        senses = [m.span() for m in _occurrences(criterion.other_senses, text)] if found else []
+        for match in found:
             if any(lo <= match.start() < hi for lo, hi in senses):
                 continue  # "we need to secure funding": the word, not the criterion
             hit = True

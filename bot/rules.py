@@ -443,15 +443,15 @@ def _same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return a[:len(b)] == b or b[:len(a)] == a
 
 
-def _names_in(text: str, name: tuple[str, ...]) -> bool:
-    """Whether `text` gives its role to the supplier `name` written after a preposition, not
-    denied: "Integration … is also going to Kestrel", "a contract, awarded directly to
-    Corvanta". Not as a possessive: "integration with Kestrel's platform" names a system."""
-    for match in re.finditer(rf"\b(?:to|by|with)\s+({re.escape(name[0])})\b(?!['’]s)", text,
-                             re.I):
-        if text[match.start(1)].isupper() and not negated(text, match.start(1), match.end(1)):
-            return True
-    return False
+AWARDED_TO = re.compile(r"\b(?:to|by|with)\s+([A-Z][\w&-]*)\b(?!['’]s)")
+
+
+def _awarded_to(text: str) -> set[str]:
+    """The names a sentence gives its role to after a preposition, lower-cased, not denied:
+    "Integration … is also going to Kestrel", "a contract, awarded directly to Corvanta".
+    Not as a possessive: "integration with Kestrel's platform" names a system."""
+    return {m.group(1).lower() for m in AWARDED_TO.finditer(text)
+            if not negated(text, m.start(1), m.end(1))}
 
 
 def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observation]:
@@ -462,8 +462,8 @@ def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observati
     role to ("Kestrel Systems will run the live service. … Integration with the finance
     system is also going to Kestrel", proposals_dev7). A sentence that runs the service and
     mentions integration ("run the service, including integration with Pay") runs it."""
-    runs: list[tuple[tuple[str, ...], str]] = []
-    integrates: list[tuple[tuple[str, ...], str]] = []
+    runs: list[tuple[tuple[str, ...], set[str], str]] = []
+    integrates: list[tuple[tuple[str, ...], set[str], str]] = []
     for passage in items:
         text, name = passage.read, _subject(passage.read)
         if not_proposed(text, 0, len(text)) or mentions("facts.separate_integrator", text):
@@ -471,19 +471,19 @@ def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observati
         running = affirms("facts.runs_service", text)
         if affirms("facts.integrator", text) or not running and affirms(
                 "facts.integration_work", text):
-            integrates.append((name, passage.text))
+            integrates.append((name, set() if name else _awarded_to(text), passage.text))
         elif running:
-            runs.append((name, passage.text))
+            runs.append((name, set() if name else _awarded_to(text), passage.text))
 
-    def one(run: tuple[tuple[str, ...], str], integrate: tuple[tuple[str, ...], str]) -> bool:
-        (ran, run_text), (integrator, integrate_text) = run, integrate
+    def one(run: tuple[tuple[str, ...], set[str], str],
+            integrate: tuple[tuple[str, ...], set[str], str]) -> bool:
+        (ran, ran_to, _), (integrator, integrated_to, _) = run, integrate
         if ran and integrator:
             return _same_name(ran, integrator)
-        return bool(ran and _names_in(integrate_text, ran)
-                    or integrator and _names_in(run_text, integrator))
+        return bool(ran and ran[0] in integrated_to or integrator and integrator[0] in ran_to)
 
     both = [(r, i) for r in runs for i in integrates if one(r, i)]
-    evidence = [r[1] for r, _ in both] + [i[1] for _, i in both]
+    evidence = [r[2] for r, _ in both] + [i[2] for _, i in both]
     return [Observation("same_supplier_integrator", True, text)
             for text in dict.fromkeys(evidence)]
 
