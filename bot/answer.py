@@ -56,6 +56,7 @@ from bot.quotes import (
     verify_quotes,
 )
 from bot.retrieval import GuidanceRetriever, IndexSnapshot, Passage
+from bot.rules import RED_LINES_DOC
 from bot.understand import (
     Lexicon,
     Speller,
@@ -65,7 +66,7 @@ from bot.understand import (
     understand,
     vocabulary,
 )
-from bot.verdicts import Verdict, scenario_verdict
+from bot.verdicts import EXCEPTION, Verdict, scenario_verdict
 from bot.wording import quoted
 from ingest.sentences import text_units
 
@@ -365,6 +366,13 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
         if work.verdict is not None:
             return  # no facts, but the rules say what decides it
+        if not work.supported and EXCEPTION.search(work.understood.text):
+            # "is there any wiggle room on auto extensions or is it a flat no?" asks for a
+            # red line's exception, which its own bullet states ("…, unless there is a
+            # compelling case for one"); chat wording puts it under the bar by meaning
+            # (0.38 against 0.47) while it shares most of its words (coverage 0.65).
+            work.supported = [p for p in work.passages[:3] if p.meta.doc_id == RED_LINES_DOC
+                              and p.coverage >= RULE_COVERAGE][:1]
         if not work.supported:
             raise Stop(self._decline(work, Reason.NO_RELEVANT_PASSAGE))
         # A two-part question is checked part by part: "by when ..., and what came after?"
@@ -863,6 +871,7 @@ def giving(question: str, query, lexical: LexicalIndex) -> Callable[[str], bool]
     return gives_it
 
 
+RULE_COVERAGE = 0.5  # see `_judge`: a red line's exception asked in chat words
 OUTLINE_LABELS = 25  # words of an outline answer's citation labels and notes, at most
 # "what skills does a CTO need?", "which are the main skills…": asks what the things are.
 LIST_ASK = re.compile(r"\b(?:what|which)(?:['’]s|\s+are|\s+is)?\s+(?:the\s+)?(?:main\s+|key\s+|"

@@ -516,3 +516,11 @@ def test_outages_and_cyber_incidents_are_the_guidances_attacks_and_disasters(ans
     answer = answerer.ask("Is a CTO expected to make sure systems keep running through outages "
                           "and cyber incidents?")
     assert "continuously operational and resistant to attacks and disasters" in quotes_of(answer)
+
+
+def test_a_red_lines_exception_asked_in_chat_words_is_answered_by_its_bullet(answerer) -> None:
+    answer = answerer.ask("is there any wiggle room on auto extensions or is it a flat no?")
+    assert "there are no automatic contract extensions, unless there is a compelling case " \
+           "for one" in quotes_of(answer)
+    assert not answerer.ask("is there any wiggle room on the deadline for the 2005 "
+                            "consultation?").answered
