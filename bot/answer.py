@@ -244,6 +244,7 @@ class _Work:
     # own: (side as read, with the guidance's words) -> its passages, when done.
     side_searches: dict[tuple[str, str], Future] = field(default_factory=dict)
     outline: str = ""  # "Chief technology officer sets out 6 skills: …", for a list question
+    outline_of: str = ""  # the title of the document the outline's sections come from
 
 
 class Answerer:
@@ -559,6 +560,7 @@ class Answerer:
             found = outline(work.understood.text, work.snapshot, work.passages)
             if found is not None:
                 title, noun, sections = found
+                work.outline_of = title
                 work.outline = f"{title} sets out {len(sections)} {noun}: " \
                     f"{'; '.join(sections)}."
                 # The sections are the answer; a quote is there to show where they come
@@ -570,8 +572,8 @@ class Answerer:
         for n, citation in enumerate(work.citations + work.more, start=1):
             citation.n = n
         if work.outline:
-            cited = next((c.n for c in work.citations if c.doc_id == found[0]
-                          or c.title == found[0]), None)
+            cited = next((c.n for c in work.citations if c.doc_id == work.outline_of
+                          or c.title == work.outline_of), None)
             if cited:
                 work.outline += f" [{cited}]"
 

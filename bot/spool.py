@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import time
 import uuid
@@ -23,6 +24,10 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+ROW_KEYS = frozenset({"id", "question", "answer", "status", "chunk_ids", "payload", "channel",
+                      "user_id", "latency_ms", "created_at"})
 
 
 def answer_row(answer: Any, channel: str | None, user: str | None,
@@ -37,6 +42,19 @@ def answer_row(answer: Any, channel: str | None, user: str | None,
 
 def spool_path(state_file: Path) -> Path:
     return state_file.with_name(state_file.name + ".spool.jsonl")
+
+
+def set_aside_path(spool: Path) -> Path:
+    """Where lines that are not rows go: kept for a maintainer to read, never saved."""
+    return spool.with_name(spool.name + ".bad")
+
+
+def _row(line: str) -> dict | None:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    return row if isinstance(row, dict) and set(row) == ROW_KEYS else None
 
 
 @contextmanager
@@ -62,12 +80,26 @@ def append(path: Path, rows: Iterable[dict]) -> None:
 
 @contextmanager
 def taken(path: Path):
-    """The spooled rows, for saving; the spool is emptied only if saving them succeeded."""
+    """The spooled rows, for saving; the spool is emptied only if saving them succeeded.
+
+    A line that is not a row (cut short by a full disk, or edited by hand) is moved aside
+    with a warning rather than stopping every later command that opens the state: one bad
+    line would otherwise keep the good rows after it from ever being saved."""
     if not path.exists():
         yield []
         return
     with _locked(path) as handle:
         handle.seek(0)
-        rows = [json.loads(line) for line in handle if line.strip()]
+        rows, bad = [], []
+        for line in handle:
+            if line.strip():
+                row = _row(line)
+                (rows if row is not None else bad).append(row if row is not None else line)
         yield rows
+        if bad:
+            aside = set_aside_path(path)
+            with open(aside, "a", encoding="utf-8") as out:
+                out.writelines(line if line.endswith("\n") else line + "\n" for line in bad)
+            log.warning("%d unreadable line(s) of the question log were moved to %s",
+                        len(bad), aside)
         handle.truncate(0)

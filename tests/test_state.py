@@ -199,3 +199,31 @@ def test_the_command_lines_spooled_questions_are_saved_once_by_the_next_state(
     assert path.read_text() == ""
     spool.append(path, rows[:1])  # a save that crashed before emptying the spool
     assert len(open_state(settings).questions()) == 2
+
+
+def test_an_unreadable_line_in_the_spool_is_set_aside_and_the_good_rows_are_saved(
+        tmp_path, caplog) -> None:
+    from types import SimpleNamespace
+
+    from bot import spool
+    from bot.config import Settings
+    from bot.core import open_state
+
+    settings = Settings.load(store=str(tmp_path / "store"))
+    path = spool.spool_path(settings.state_file)
+    answer = SimpleNamespace(question="what are the red lines?", text="…", status="answered",
+                             citations=[], to_dict=lambda: {"answer": "…"})
+    good = spool.answer_row(answer, "cli", None, 3.0)
+    spool.append(path, [good])
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('{"id": "cut-short", "quest')  # a write cut off by a full disk
+    later = spool.answer_row(answer, "cli", None, 4.0)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("\n" + __import__("json").dumps(later) + "\n")
+    with caplog.at_level("WARNING"):
+        saved = open_state(settings).questions()
+    assert sorted(q["id"] for q in saved) == sorted([good["id"], later["id"]])
+    assert "moved to" in caplog.text
+    assert "cut-short" in spool.set_aside_path(path).read_text()
+    assert path.read_text() == ""
+    assert len(open_state(settings).questions()) == 2  # and the next open is fine too
