@@ -581,7 +581,8 @@ class Answerer:
         # A verdict comes from the rules and the facts the question gives, so the words it
         # uses for its own systems ("our HR licence") are not words to look for in the text.
         unknown = [] if work.verdict is not None else [
-            w for w in work.snapshot.lexical.unknown(work.asked)
+            w for w in work.snapshot.lexical.unknown(
+                self.lexicon.without_chat_phrases(work.asked))  # "in a nutshell" is no subject
             if w.lower() not in work.understood.resolved and w.isalpha()
             and w.lower() not in self.lexicon.chat]
         notes = [f"{'The word' if len(unknown) == 1 else 'The words'} {quoted(unknown)} "

@@ -308,8 +308,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for years, start, end in durations(text, this_year):
             lo, hi = clause(text, start, end)
             if not _names_a_term(text, end) and mentions("facts.not_a_term", text[lo:hi]) \
-                    or not_proposed(text, start, end):
-                continue
+                    or not_proposed(text, start, end) or deferred(text, start, end):
+                continue  # "length not agreed yet, the supplier is pushing for 3 years"
             if SPREAD.search(text[lo:start]) and amounts(text[lo:start]) \
                     and not CONTRACT_SUBJECT.match(text):
                 # What a sum is spent over: "the portal will cost £2.5 million over two
@@ -346,6 +346,9 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             # support ... so that we can replace any one supplier" gives no one both roles.
             several = mentions("facts.several_contracts", text)
             for match in [] if separate or several else find("facts.same_integrator", text):
+                if any(deferred(text, m.start(), m.end()) for m in
+                       [match, *find("facts.integrator", text)]):
+                    continue  # "X has bid to be the SI too; we haven't picked the integrator"
                 said.append(Observation("same_supplier_integrator",
                                         not negated(text, match.start(), match.end()),
                                         evidence))

@@ -193,8 +193,10 @@ def _undecided(question: str, facts) -> list[str]:
         rules.append("service-and-integrator")
     if not facts.amounts and not facts.crypt_key and APPROVAL.search(question):
         rules.append("approval-threshold")
-    if not facts.crypt_key and any(deferred(question, m.start(), m.end())
-                                   for m in find("facts.crypt_key", question)):
+    # Read sentence by sentence: "no Crypt-Key." is not put off by a "not agreed yet" later.
+    if not facts.crypt_key and any(deferred(sentence, m.start(), m.end())
+                                   for sentence in re.split(r"(?<=[.?!])\s+", question)
+                                   for m in find("facts.crypt_key", sentence)):
         rules.append("crypt-key")  # "it may or may not include Crypt-Key"
     return rules
 

@@ -524,3 +524,28 @@ def test_a_red_lines_exception_asked_in_chat_words_is_answered_by_its_bullet(ans
            "for one" in quotes_of(answer)
     assert not answerer.ask("is there any wiggle room on the deadline for the 2005 "
                             "consultation?").answered
+
+
+def test_a_length_or_integrator_still_undecided_gives_it_depends_not_a_red_line(
+        answerer) -> None:
+    answer = answerer.ask("new hosting contract for an internal case system, ~£500k, no "
+                          "auto-renewal, separate integrator, no crypt-key. length not agreed "
+                          "yet, supplier is pushing for 3 yrs, we'd prefer 2. is that a problem?")
+    assert answer.verdict.verdict == "depends"
+    assert "how long the new hosting contract runs" in answer.verdict.sentence
+    assert "Crypt-Key" not in answer.verdict.sentence  # "no crypt-key" decided that
+    answer = answerer.ask("internal workflow service, £600k, 1 year fixed, no hosting. the "
+                          "company providing the service has also bid to be the SI and we "
+                          "haven't picked the integrator yet. any red line risk?")
+    assert answer.verdict.verdict == "depends"
+    decided = answerer.ask("internal workflow service, £600k, 1 year fixed. the company "
+                           "providing the service will also be the SI. any red line risk?")
+    assert decided.verdict.verdict == "crosses"
+
+
+def test_answer_form_phrases_and_size_words_are_not_reported_as_missing(answerer) -> None:
+    answer = answerer.ask("quick one - in a nutshell what's a CTO meant to be in an org?")
+    assert "nutshell" not in answer.text
+    answer = answerer.ask("does spend contrl need aproval for crypt key if its a tiny amount?")
+    assert answer.answered
+    assert "any spend on Crypt-Key needs approval, whatever the amount" in answer.text
