@@ -909,7 +909,9 @@ def outline(question: str, snapshot: IndexSnapshot, passages: list[Passage]
         elif runs[-1]:
             runs.append([])
     best = next((run for run in runs if len(run) >= 3), None)
-    asked = term_set(question)
+    # Words that name the document ("the DDaT framework": digital, data) name no section.
+    meta = passages[0].meta
+    asked = term_set(question) - term_set(f"{meta.title} {meta.publisher}")
     if best and any(len(term_set(section) & asked) * 3 >= 2 * len(term_set(section))
                     for section in best):
         return None  # "what skills does a CTO need for financial decision making?": that one

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.money import amounts
 from bot.quotes import Citation, currency_note, text_fragment_link
-from bot.reading import affirms, deferred, find, mentions, negated
+from bot.reading import affirms, deferred, find, mentions, negated, not_proposed
 from bot.retrieval import IndexSnapshot
 from bot.rules import LIMITS, RED_LINES_DOC, Limit, RuleOutcome, judge, read_facts
 from ingest.chunking import section_label
@@ -52,8 +52,11 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     if EXCEPTION.search(question) and not ours and not facts.amounts \
             and facts.contract_years is None and facts.hosting_years is None:
         return None  # "is there any wiggle room on auto extensions?" asks about the rule
-    if not outcomes and not PURCHASE.search(question):
-        return None  # "can we appeal if spend control says no?" is about the process
+    if not outcomes and not any(not not_proposed(question, m.start(), m.end())
+                                for m in PURCHASE.finditer(question)):
+        # "can we appeal if spend control says no?" is about the process; "we signed a
+        # contract last month without approval" about one already made.
+        return None
     open_rules = _undecided(question, facts)
     if not outcomes and not open_rules:
         return None

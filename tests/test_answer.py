@@ -445,6 +445,9 @@ def test_a_question_about_a_rules_exception_gets_no_verdict(answerer) -> None:
     assert answer.verdict is None  # nothing here is a purchase that crosses the red line
     scenario = answerer.ask("can we sign a contract that renews automatically every year?")
     assert scenario.verdict.verdict == "crosses"
+    made = answerer.ask("we signed a contract last month without approval - can we get "
+                        "retrospective sign off?")
+    assert made.verdict is None  # a contract already signed is not one being proposed
 
 
 def test_org_chart_and_split_are_read_as_the_guidances_words(answerer) -> None:
@@ -549,3 +552,10 @@ def test_answer_form_phrases_and_size_words_are_not_reported_as_missing(answerer
     answer = answerer.ask("does spend contrl need aproval for crypt key if its a tiny amount?")
     assert answer.answered
     assert "any spend on Crypt-Key needs approval, whatever the amount" in answer.text
+
+
+def test_words_naming_the_document_do_not_pick_a_section(answerer) -> None:
+    # "DDaT" expands to digital and data, which name the CTO document's framework, not one skill
+    answer = answerer.ask("DDaT framework CTO role - what skills r listed?")
+    assert "Strategic technology planning" in answer.text
+    assert "Innovation in digital and data" in answer.text
