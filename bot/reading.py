@@ -119,6 +119,8 @@ MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 WORD = re.compile(r"[\w'’-]+")
 PHRASE_BREAK = re.compile(r"with\b", re.I)
+# The next clause speaking of this one: ", but that will be considered later".
+DEFERS_BACK = re.compile(r"\W*(?:but|though|although)\s+(?:that|this|it)\s", re.I)
 # Punctuation that ends a clause; not the comma of a figure ("£180,000 over one year").
 CLAUSE_MARK = re.compile(r"[;:—–()]|\s-\s|(?<!\d),|,(?!\d{3}(?!\d))")
 
@@ -267,6 +269,11 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
         return True  # "we aim to meet WCAG 2.2 AA, subject to funding"
     if _words_between(text[lo:hi]) <= 3 and mentions("deferral.phrases", text[hi:]):
         return True  # one of a list: "Security, accessibility and research come later"
+    back = DEFERS_BACK.match(text, hi)
+    if back and mentions("deferral.phrases", text[slice(*clause(text, back.end(),
+                                                                  back.end() + 1))]):
+        return True  # "We would like to reuse the address lookup, but that will be
+        # considered later" (proposals_dev8)
     # A short sentence that is all deferral: "Accessibility: to be decided."
     return len(WORD.findall(text)) <= 8 and mentions("deferral.phrases", text)
 

@@ -209,7 +209,10 @@ def _over_the_term(amount: Amount, years: float) -> Amount:
 # "a 3-year contract". It is the term, whatever else the clause says ("our data centre
 # migration needs a five year hosting agreement" is no migration's length).
 TERM_NOUN = re.compile(r"[\s-]+(?:[\w-]+\s+)?(?:hosting|contract|deal|agreement|licence|"
-                       r"license|subscription|call-off|lease|term)s?\b", re.I)
+                       r"license|subscription|call-off|lease|term)s?\b"
+                       # "one contract covering design, build and five years of application
+                       # support" (proposals_dev8)
+                       r"|\s+of\s+(?:[\w-]+\s+)?(?:support|maintenance|hosting)\b", re.I)
 # A sum that names a limit rather than what is spent: "where does the £1m threshold come
 # from?", "does the £100m red line apply to call-offs?".
 LIMIT_NOUN = re.compile(r"\s*(?:approval\s+|spend(?:ing)?\s+control\s+)?(?:threshold|limit|"
@@ -279,7 +282,9 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
     said: list[Observation] = []
     rates: list[tuple[Amount, str, bool, float | None, bool]] = []  # a rate, its term…
-    previous = previous_text = named_contract = named_text = ""
+    previous = previous_text = named_text = ""
+    named_hosting = False  # whether the contract last named is one for hosting
+    hosts: set[str] = set()  # names in sentences that buy hosting
     for item in sentences:
         passage = item if isinstance(item, Passage) else Passage(item)
         text, evidence = passage.read, passage.text
@@ -319,7 +324,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             # "We'll sign a new hosting contract with Nimbus… Nimbus's price for the term is
             # £1.4m. The term runs for 36 months": the term is the last contract named.
             earlier = not buys_hosting(context) and not _names_a_contract(previous) \
-                and buys_hosting(named_contract)
+                and named_hosting
             if hosting_here or refers and (buys_hosting(context) or earlier):
                 if not hosting_here and previous_text and buys_hosting(previous):
                     said.append(Observation("hosting_years", years, previous_text))
@@ -352,8 +357,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 said.append(Observation("same_supplier_integrator",
                                         not negated(text, match.start(), match.end()),
                                         evidence))
-            if _runs_and_integrates(text):
-                said.append(Observation("same_supplier_integrator", True, evidence))
+        # Outside the test above: "will continue to host, support and integrate the
+        # system" gives the integrator role without the word "integrator" (dev8).
+        if _runs_and_integrates(text) and not not_proposed(text, 0, len(text)):
+            said.append(Observation("same_supplier_integrator", True, evidence))
         # "we haven't decided if it'll be public-facing or staff only" decides neither.
         not_public = [m.span() for m in find("facts.not_public_facing", text)]
         for match in find("facts.public_facing", text):
@@ -381,8 +388,14 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                for m in find("facts.crypt_key", text)):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text = text, evidence
-        if _names_a_contract(text):
-            named_contract, named_text = text, evidence
+        if hosting_here:
+            hosts |= {w.lower() for w in CAPITALISED.findall(text)} | set(_subject(text))
+        # "Brightwater will continue to host … We will award the contract directly to
+        # Brightwater": a contract awarded to the one who hosts is a hosting contract.
+        to_host = bool(_awarded_to(text) & hosts)
+        if _names_a_contract(text) or to_host:
+            named_text = evidence
+            named_hosting = hosting_here or to_host
     read = [item if isinstance(item, Passage) else Passage(item) for item in sentences]
     given = [item for item in sentences if isinstance(item, Passage)]  # tables come as these
     said += _one_supplier_in_a_table(given) + _table_totals(given)
@@ -446,6 +459,7 @@ def _same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return a[:len(b)] == b or b[:len(a)] == a
 
 
+CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w&-]+)")
 AWARDED_TO = re.compile(r"\b(?:to|by|with)\s+([A-Z][\w&-]*)\b(?!['’]s)")
 
 

@@ -76,7 +76,13 @@ FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # (376/390) / 25 of 30 / 2 false red lines when added, before any change; 0.992
           # (387/390) / 30 of 30 / 0 after (a supplier named after a preposition, first year
           # plus further years, a Total column, cue words in other senses, labelled lines).
-          "proposals_dev7.yaml": (0.992, 1.0, 0)}
+          "proposals_dev7.yaml": (0.992, 1.0, 0),
+          # Sixth blind dev set, 30 proposals written 2026-12-03 (session 7), TUNED ON: 0.992
+          # (387/390) / 27 of 30 / 2 false red lines when added, before any change; 1.000
+          # (390/390) / 30 of 30 / 0 after ("never", "outside its scope", a contract awarded
+          # to the one who hosts, years of support as a term, "but that will be considered
+          # later").
+          "proposals_dev8.yaml": (1.0, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -345,6 +351,8 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
      "sourcing-strategy", "at_odds"),
     ("The existing supplier will continue to develop and support the service.",
      "sourcing-strategy", "at_odds"),
+    ("We will award the contract directly to Fernhill to avoid disruption.",
+     "sourcing-strategy", "at_odds"),
     # A break within two years makes a long contract sensible, even a hosting one (whose
     # red line is still reported); a break at year five of ten does not.
     ("We will sign a five-year hosting contract with a break clause at 12 months.",
@@ -367,6 +375,11 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     # Moving from on-premises is leaving it.
     ("We'll move from our on-premises document system to a cloud product.", "cloud-first",
      "addressed"),
+    # Years of support are the contract's term; a wish put off by the next clause is a gap.
+    ("One contract covering design, build and five years of application support, with no "
+     "break.", "sensible-contracts", "at_odds"),
+    ("We would like to reuse GOV.UK Notify, but that will be decided later.",
+     "share-and-reuse", "not_mentioned"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status

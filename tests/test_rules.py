@@ -211,3 +211,25 @@ def test_a_programme_not_let_as_one_contract_is_a_budget() -> None:
                    "years, but it will not be let as one contract.")
     assert got.get("contract-value") != "crosses"
     assert got["approval-threshold"] == "needs_approval"
+
+
+def test_what_is_never_seen_or_outside_its_scope_is_ruled_out() -> None:
+    assert verdicts("An internal dashboard for the contact centre: members of the public will "
+                    "never use it. It costs £600,000.")["approval-threshold"] == "within"
+    assert verdicts("This £50,000 upgrade covers desktop devices only; the Crypt-Key equipment "
+                    "is outside its scope.")["approval-threshold"] == "within"
+    assert verdicts("This £50,000 upgrade covers desktop devices and the Crypt-Key "
+                    "equipment.")["approval-threshold"] == "needs_approval"
+
+
+def test_a_contract_awarded_to_the_one_who_hosts_is_a_hosting_contract() -> None:
+    assert verdicts("Fernhill Data will continue to host and support the application. We will "
+                    "award the contract directly to Fernhill. The new contract runs for five "
+                    "years.")["hosting-length"] == "crosses"
+
+
+def test_hosting_and_integrating_the_system_gives_one_supplier_both_roles() -> None:
+    assert verdicts("Our existing supplier, Fernhill Data, will go on to host, maintain and "
+                    "integrate the systems.")["service-and-integrator"] == "crosses"
+    assert verdicts("We are buying it in three lots. No single supplier will both run and "
+                    "integrate the service.").get("service-and-integrator") != "crosses"
