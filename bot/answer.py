@@ -706,7 +706,8 @@ def with_context(question: str, history: Sequence[str]) -> str:
 # technology officer is the organisation's technology strategist.") answers it, however
 # many passages elsewhere mention CTOs in passing (measured on the tuning sets: four
 # "what is/does a CTO" questions were answered from the leadership draft instead).
-DEFINES = re.compile(r"^\s*(?:so\s+|and\s+)?(?:what does .{3,60}? say|what(?:['’]s| is| are| does|"
+DEFINES = re.compile(r"^\s*(?:[\w' ]{1,20}\s[-–:]\s+)?"  # "quick one - what's a CTO?"
+                     r"(?:so\s+|and\s+)?(?:what does .{3,60}? say|what(?:['’]s| is| are| does|"
                      r" do)|who(?:['’]s| is| are))\s+(?:a|an|the)\s+([\w' -]{2,40}?)"
                      r"(?:\s+actually)?(?:\s+(?:(?:is|are|meant to|supposed to)\s+)?(?:do|does|"
                      r"mean|for|is|are))?\s*\??\s*$", re.I)
