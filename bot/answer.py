@@ -362,6 +362,7 @@ class Answerer:
             return  # the rules answer it from its facts; passages only add to it
         asks = asking(work.understood.text)
         things = [w for w in lexical.unknown_things(asks) + lexical.unknown_actions(asks)
+                  + lexical.unknown_kinds(asks)
                   if w.lower() not in explained]
         if things:  # "what's the deadline for...?", "how do we appeal?"
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))

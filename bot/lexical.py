@@ -48,6 +48,8 @@ QUESTION_WORDS = frozenset("what who whom whose which when where why how is are 
                            "can could should would will shall may might".split())
 DETERMINERS = frozenset("a an the this that these those our my your their any each every "
                         "its".split())
+KIND_OF_APPROVAL = re.compile(r"\b([a-z]{5,})[- ](?:approval|sign[- ]?off|go[- ]ahead|exemption)\b",
+                              re.I)
 VERB_ENDINGS = ("ies", "es", "ed")  # after a noun: "which team carries", "what body assessed"
 NOT_NOUN_ENDINGS = ("est", "er", "ed", "ing", "ly", "ous", "ive", "ful", "able", "ible", "al")
 # Words that are never the thing a question asks about: "what are CTOs told about...?"
@@ -388,6 +390,14 @@ class LexicalIndex:
         count.)"""
         verbs = [m.group(1) or m.group(2) for m in ACTION.finditer(text)]
         return [verb for verb in verbs if not self.known(verb) and len(verb) > 2]
+
+    def unknown_kinds(self, text: str) -> list[str]:
+        """A kind of approval the guidance never names: "retrospective sign off", "emergency
+        approval". The thresholds say when approval is needed, not that such a kind exists,
+        so they do not answer it (the adjective escapes `unknown_things`, which skips words
+        ending like adjectives)."""
+        return [m.group(1) for m in KIND_OF_APPROVAL.finditer(text)
+                if not self.known(m.group(1)) and m.group(1).lower() not in NOT_NOUNS]
 
     def matched(self, query: list[tuple[str, frozenset[str]]], present) -> set[str]:
         """The question's terms that `present` (a text's terms) contains, acronyms included."""

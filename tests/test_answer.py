@@ -258,6 +258,9 @@ def test_a_follow_up_keeps_the_facts_of_the_turn_before(answerer) -> None:
 @pytest.mark.parametrize("question", [
     "could we appeal if spend control turns down our business case?",
     "How many principles are in the Service Standard?",  # no number counts principles
+    # A kind of approval the guidance never names: the thresholds do not say it exists.
+    "we signed a contract last month without spend control approval - can we get "
+    "retrospective sign off?",
 ])
 def test_process_questions_and_uncounted_things_are_declined(answerer, question) -> None:
     answer = answerer.ask(question)
