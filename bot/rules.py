@@ -271,6 +271,15 @@ def _starts_with(phrases: str, text: str) -> bool:
     return any(m.start() == 0 for m in find(phrases, text.lstrip()))
 
 
+def _refused_next(following: Sequence[str | Passage]) -> bool:
+    """Whether the sentence after one is only a refusal of it ("We refused."): what that
+    one describes is then not proposed."""
+    if not following:
+        return False
+    text = following[0].read if isinstance(following[0], Passage) else following[0]
+    return len(WORD.findall(text)) <= 8 and _starts_with("facts.refused", text)
+
+
 def _flag(observations: list[Observation], fact: str) -> bool | None:
     values = [o.value for o in observations if o.fact == fact]
     return True if True in values else False if False in values else None
@@ -285,9 +294,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     previous = previous_text = named_text = ""
     named_hosting = False  # whether the contract last named is one for hosting
     hosts: set[str] = set()  # names in sentences that buy hosting
-    for item in sentences:
+    for at, item in enumerate(sentences):
         passage = item if isinstance(item, Passage) else Passage(item)
         text, evidence = passage.read, passage.text
+        if _refused_next(sentences[at + 1:at + 2]):
+            continue  # "The supplier asked for an evergreen contract. We refused."
         context = f"{previous} {passage.heading}"
         several = mentions("facts.several_contracts", text)
         for amount in amounts(text):
@@ -338,9 +349,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if not_proposed(text, match.start(), match.end()):
                 continue
             if mentions("facts.extension", text) or mentions("facts.contract", text):
+                # "We want to avoid automatic extensions" turns it down as "no" does.
                 said.append(Observation("automatic_extension",
-                                        not negated(text, match.start(), match.end()),
-                                        evidence))
+                                        not negated(text, match.start(), match.end())
+                                        and not rejected(text, match.start()), evidence))
         if mentions("facts.integrator", text) and not not_proposed(text, 0, len(text)):
             separate = [m for m in find("facts.separate_integrator", text)
                         if not negated(text, m.start(), m.end())]

@@ -149,6 +149,17 @@ def test_an_offer_taken_up_is_proposed_and_one_turned_down_is_not() -> None:
     assert verdicts(refused)["automatic-extension"] == "within"
 
 
+@pytest.mark.parametrize("text, rule", [
+    ("The earlier plan for a 5-year hosting deal has been dropped. Hosting will be bought "
+     "for 2 years.", "hosting-length"),
+    ("The supplier asked for an evergreen contract. We refused.", "automatic-extension"),
+    ("We want to avoid automatic extensions, so the contract ends on 31 March 2027.",
+     "automatic-extension"),
+])
+def test_a_term_dropped_refused_or_avoided_crosses_no_red_line(text: str, rule: str) -> None:
+    assert verdicts(text).get(rule) != "crosses"
+
+
 def test_a_term_said_sentences_after_its_hosting_contract() -> None:
     text = ("We'll sign a new hosting contract with Nimbus Data Services. We ran a further "
             "competition and three providers bid.\n\nNimbus's price for the term is £1.4m. "
