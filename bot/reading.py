@@ -120,7 +120,9 @@ TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 WORD = re.compile(r"[\w'’-]+")
 PHRASE_BREAK = re.compile(r"with\b", re.I)
 # The next clause speaking of this one: ", but that will be considered later".
-DEFERS_BACK = re.compile(r"\W*(?:but|though|although)\s+(?:that|this|it)\s", re.I)
+DEFERS_BACK = re.compile(r"\W*(?:(?:but|though|although)\s+(?:that|this|it)\s|(?:we|we['’]ll|"
+                         r"we will|we['’]d)\s+(?:\w+\s+){1,2}?(?:on\s+|about\s+)?(?:that|this)\b)",
+                         re.I)  # "…, but that will be considered later", "; we'll decide on that"
 # Punctuation that ends a clause; not the comma of a figure ("£180,000 over one year").
 CLAUSE_MARK = re.compile(r"[;:—–()]|\s-\s|(?<!\d),|,(?!\d{3}(?!\d))")
 

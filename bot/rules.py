@@ -241,7 +241,9 @@ def buys_hosting(text: str) -> bool:
     length said next is no hosting term."""
     own = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in cues()["facts"]["self_hosted"])
                      + r")\W+(?:[\w'’]+\W+)?$", re.I)
+    estate = [m.span() for m in find("facts.own_estate", text)]
     return any(not negated(text, m.start(), m.end()) and not own.search(text[:m.start()])
+               and not any(lo <= m.start() < hi for lo, hi in estate)
                for m in find("facts.hosting", text))
 
 
@@ -397,6 +399,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 said.append(Observation("public_users", True, evidence))
         # "the package may or may not include Crypt-Key" says neither (see verdicts.py).
         if any(not negated(text, m.start(), m.end()) and not deferred(text, m.start(), m.end())
+               and not mentions("facts.separate_spend", text[slice(*clause(text, m.start(),
+                                                                          m.end()))])
                for m in find("facts.crypt_key", text)):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text = text, evidence
@@ -493,16 +497,30 @@ def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observati
     mentions integration ("run the service, including integration with Pay") runs it."""
     runs: list[tuple[tuple[str, ...], set[str], str]] = []
     integrates: list[tuple[tuple[str, ...], set[str], str]] = []
+    ran_last: tuple[str, ...] = ()  # the supplier the sentence just before runs it
     for passage in items:
         text, name = passage.read, _subject(passage.read)
         if not_proposed(text, 0, len(text)) or mentions("facts.separate_integrator", text):
+            ran_last = ()
             continue
         running = affirms("facts.runs_service", text)
         if affirms("facts.integrator", text) or not running and affirms(
                 "facts.integration_work", text):
+            if any(deferred(text, m.start(), m.end()) for m in
+                   find("facts.integrator", text) + find("facts.integration_work", text)):
+                ran_last = ()
+                continue  # "…offered to do the integration as well; we'll decide on that"
+            if not name and ran_last and THEIRS_TOO.search(text):
+                # "Tamarind would run the new billing service. Integrating it with CCMS …
+                # would also be their job." (proposals_dev9)
+                name = ran_last
             integrates.append((name, set() if name else _awarded_to(text), passage.text))
+            ran_last = ()
         elif running:
             runs.append((name, set() if name else _awarded_to(text), passage.text))
+            ran_last = name
+        else:
+            ran_last = ()
 
     def one(run: tuple[tuple[str, ...], set[str], str],
             integrate: tuple[tuple[str, ...], set[str], str]) -> bool:
@@ -516,6 +534,11 @@ def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observati
     return [Observation("same_supplier_integrator", True, text)
             for text in dict.fromkeys(evidence)]
 
+
+# The one named just before, given a role as well: "would also be their job", "they will
+# also integrate it".
+THEIRS_TOO = re.compile(r"\balso\b.{0,30}\b(?:their|them)\b|\bthey(?:'ll| will| would)? also\b",
+                        re.I)
 
 Row = tuple[Passage, list[tuple[str, str]]]
 

@@ -82,7 +82,15 @@ FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # (390/390) / 30 of 30 / 0 after ("never", "outside its scope", a contract awarded
           # to the one who hosts, years of support as a term, "but that will be considered
           # later").
-          "proposals_dev8.yaml": (1.0, 1.0, 0)}
+          "proposals_dev8.yaml": (1.0, 1.0, 0),
+          # Seventh blind dev set, 30 proposals written 2026-12-04 (session 10) from the
+          # documents with the criteria's cue lists removed, TUNED ON: 0.869 (339/390) / 20 of
+          # 30 / 4 false red lines when added, before any change; 0.877 (342/390) / 30 of 30 /
+          # 0 after ("nothing" no longer a negation determiner, "would also be their job",
+          # "unless one of us", "carries on", "also its systems integrator", GOV.UK Pay, our
+          # own data centre is not bought hosting). Most of the remaining disagreement is
+          # criteria statuses the set's writer read more strictly than the rubric.
+          "proposals_dev9.yaml": (0.876, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)

@@ -160,6 +160,31 @@ def test_a_term_dropped_refused_or_avoided_crosses_no_red_line(text: str, rule: 
     assert verdicts(text).get(rule) != "crosses"
 
 
+@pytest.mark.parametrize("text, rule, verdict", [
+    # proposals_dev9, each written blind
+    ("And nothing in the contract extends it automatically. The contract is for 15 months.",
+     "automatic-extension", "within"),
+    ("Corvid will run the platform. Corvid have offered to do the systems integration as "
+     "well as run the platform; we'll decide on that at the next design authority.",
+     "service-and-integrator", None),
+    ("Tamarind would run the new billing service day to day once it is live. Integrating it "
+     "with CCMS and the payments ledger would also be their job.", "service-and-integrator",
+     "crosses"),
+    ("The subscription lasts 24 months. After that it carries on year by year unless one of "
+     "us gives three months' notice.", "automatic-extension", "crosses"),
+    ("| Supplier | Role |\n|---|---|\n| Pelorus Systems | Provides and operates the register "
+     "service, and is also its systems integrator |", "service-and-integrator", "crosses"),
+    ("It's an internal pilot costing £45,000. We haven't decided whether we need Crypt-Key; "
+     "any Crypt-Key purchase would come to you separately.", "approval-threshold", "within"),
+    ("A 12-month beta for £600,000. We will take the £80 fee through GOV.UK Pay.",
+     "approval-threshold", "needs_approval"),
+    ("It will be installed on servers in our data centre in Swindon. The contract is for seven "
+     "years at £6.8 million.", "hosting-length", None),
+])
+def test_careful_sentences_in_blind_proposals(text: str, rule: str, verdict: str | None) -> None:
+    assert verdicts(text).get(rule) == verdict
+
+
 def test_a_term_said_sentences_after_its_hosting_contract() -> None:
     text = ("We'll sign a new hosting contract with Nimbus Data Services. We ran a further "
             "competition and three providers bid.\n\nNimbus's price for the term is £1.4m. "
