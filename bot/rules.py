@@ -355,6 +355,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 said.append(Observation("automatic_extension",
                                         not negated(text, match.start(), match.end())
                                         and not rejected(text, match.start()), evidence))
+        if mentions("facts.extension", text) and any(
+                not negated(text, m.start(), m.end())
+                for m in find("facts.chosen_extension", text)):
+            said.append(Observation("automatic_extension", False, evidence))
         if mentions("facts.integrator", text) and not not_proposed(text, 0, len(text)):
             separate = [m for m in find("facts.separate_integrator", text)
                         if not negated(text, m.start(), m.end())]

@@ -58,6 +58,11 @@ def test_scenario_questions(question: str, rule: str, verdict: str) -> None:
     ("The contract will renew automatically each year.", "crosses"),
     ("The contract rolls over annually unless either party gives notice.", "crosses"),
     ("The T&Cs say it rolls on for another year each time unless we cancel.", "crosses"),
+    # An extension someone has to choose to take is not automatic (chat-11).
+    ("There's an optional 1 yr extension but only if we actively decide to trigger it.",
+     "within"),
+    ("The contract has an option to extend by one year at our discretion.", "within"),
+    ("It has an optional extension that renews automatically unless we cancel.", "crosses"),
 ])
 def test_extension_negation(text: str, verdict: str) -> None:
     assert verdicts(text)["automatic-extension"] == verdict
