@@ -42,6 +42,8 @@ WORD_MONEY = re.compile(
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 # "3yr", "18mths": a number run into its unit, which would otherwise be read as one word.
 RUN_TOGETHER = re.compile(r"(?<=\d)(?=(?:yrs?|years?|mths?|months?|wks?|weeks?)\b)", re.I)
+# A short name run into its year: "TG2005" is "TG 2005", so the abbreviation is spelled out.
+GLUED_YEAR = re.compile(r"\b([A-Z][A-Za-z]{1,4})((?:19|20)\d\d)\b")
 VERSION = re.compile(r"\bv(\d{1,2})\b", re.I)  # "v6": the guidance writes "version 6"
 POSSESSIVE = re.compile(r"['’]s?$")
 MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
@@ -214,6 +216,7 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
         return word
 
     question = RUN_TOGETHER.sub(" ", lexicon.without_chat_phrases(question))
+    question = GLUED_YEAR.sub(r"\1 \2", question)
     for match in VERSION.finditer(question):
         corrections.append((match.group(0), f"version {match.group(1)}"))
     question = VERSION.sub(r"version \1", question)

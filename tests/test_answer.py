@@ -235,6 +235,14 @@ def test_how_to_answer_is_not_what_to_search_for(answerer) -> None:
     assert answer.citations[0].doc_id == "chief-technology-officer"
 
 
+def test_a_name_run_into_its_year_is_spelled_out(answerer) -> None:
+    """"TG2005" is the 2005 strategy, not a word the guidance lacks (chat-11)."""
+    answer = answerer.ask("TG2005 - how much £ did they reckon could be freed up from legacy IT?")
+    assert answer.reason == "answered"
+    assert any("£1.4 billion" in q for c in answer.citations for q in c.quotes)
+    assert not any("reckon" in note for note in answer.notes)  # a hedge, not a subject
+
+
 @pytest.mark.parametrize("question", [
     "how does the CDO role differ from the CTO role in a dept?",
     # The CDO side's passage is chosen for a sentence about CDOs, not one that names the CDO
