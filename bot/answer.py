@@ -418,6 +418,10 @@ class Answerer:
         before = " ".join(either.group(1).split()[-4:])
 
         def unnamed(side: str) -> bool:
+            # "... absolute or is there wiggle room?" asks for a rule's exception, which the
+            # red lines give as "unless there is an exceptional reason" (chat-11).
+            if EXCEPTION.search(side) and any(UNLESS.search(p.text) for p in near):
+                return False
             query = [(t, alts) for t, alts in lexical.query_terms(side) if t not in skip]
             return bool(query) and any(not any(lexical.matches(alts, f) for f in found)
                                        for _, alts in query)
@@ -844,6 +848,7 @@ def _stems(words: frozenset[str]) -> frozenset[str]:
 MONEY_STEMS = frozenset(map(stem, MONEY_WORDS))
 
 
+UNLESS = re.compile(r"\bunless\b", re.I)
 EITHER_OR = re.compile(r"([^,?.;:]*?)\bor\b([^?]*)\?", re.I)  # "… A or B?"
 
 

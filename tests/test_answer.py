@@ -235,6 +235,15 @@ def test_how_to_answer_is_not_what_to_search_for(answerer) -> None:
     assert answer.citations[0].doc_id == "chief-technology-officer"
 
 
+def test_either_or_asking_for_an_exception_is_answered_by_the_rule(answerer) -> None:
+    """"Absolute or is there wiggle room?" is answered by the red line's "unless there is an
+    exceptional reason", though neither side's words are the guidance's (chat-11)."""
+    answer = answerer.ask("is the 100m ceiling on IT deals absolute or is there wiggle room?")
+    assert answer.reason == "answered"
+    assert any("unless there is an exceptional reason" in q
+               for c in answer.citations for q in c.quotes)
+
+
 def test_a_name_run_into_its_year_is_spelled_out(answerer) -> None:
     """"TG2005" is the 2005 strategy, not a word the guidance lacks (chat-11)."""
     answer = answerer.ask("TG2005 - how much £ did they reckon could be freed up from legacy IT?")
