@@ -811,7 +811,10 @@ ASKS = [
                                                     r"five|six|seven|eight|nine|ten|dozen|"
                                                     r"hundred)\b", re.I)),
     (re.compile(r"\bhow much (does|do|will|would|is|are)\b.*\b(cost|pay|paid|earn|salary)\b|"
-                r"\b(salary|salaries|pay band|price|cost of)\b", re.I),
+                r"\b(salary|salaries|pay band)\b|"
+                # Asking a price, not naming a cost: "is a CTO expected to get their head
+                # round the whole-of-life cost of what they buy?" asks about the role.
+                r"\b(what|how much)\b[^?]{0,30}\b(price|cost of)\b", re.I),
      re.compile(r"£\s?\d|\b\d[\d,]* (pounds|per cent|%)", re.I)),
     # Examples the guidance never gives: "any examples of contracts that got an exception?"
     (re.compile(r"\b(?:any|some|real|actual|worked)\s+examples?\b|\bexamples? of\b", re.I),

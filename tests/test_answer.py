@@ -235,6 +235,13 @@ def test_how_to_answer_is_not_what_to_search_for(answerer) -> None:
     assert answer.citations[0].doc_id == "chief-technology-officer"
 
 
+def test_a_cost_named_in_a_question_about_a_role_is_not_a_price_asked_for(answerer) -> None:
+    answer = answerer.ask("is a tech chief expected to get their head round the whole-of-life "
+                          "cost of what they buy?")
+    assert answer.reason == "answered"
+    assert answer.citations[0].doc_id == "chief-technology-officer"
+
+
 def test_either_or_asking_for_an_exception_is_answered_by_the_rule(answerer) -> None:
     """"Absolute or is there wiggle room?" is answered by the red line's "unless there is an
     exceptional reason", though neither side's words are the guidance's (chat-11)."""
