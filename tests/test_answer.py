@@ -251,6 +251,15 @@ def test_either_or_asking_for_an_exception_is_answered_by_the_rule(answerer) -> 
                for c in answer.citations for q in c.quotes)
 
 
+@pytest.mark.parametrize("question", ["is the CTO and CDO structure just a stopgap?"])
+def test_how_long_a_structure_is_meant_to_last_is_answered(answerer, question: str) -> None:
+    """Everyday words for permanence ("forever", "stopgap") find the guidance's own: the
+    model "is not designed to provide a fixed structure for decades to come" (chat-11)."""
+    answer = answerer.ask(question)
+    assert answer.reason == "answered", answer.text
+    assert any("fixed structure for decades" in q for c in answer.citations for q in c.quotes)
+
+
 def test_a_name_run_into_its_year_is_spelled_out(answerer) -> None:
     """"TG2005" is the 2005 strategy, not a word the guidance lacks (chat-11)."""
     answer = answerer.ask("TG2005 - how much £ did they reckon could be freed up from legacy IT?")
