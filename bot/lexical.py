@@ -57,7 +57,8 @@ NOT_NOUN_ENDINGS = ("est", "er", "ed", "ing", "ly", "ous", "ive", "ful", "able",
 NOT_NOUNS = frozenset("""instead else ones auto like same told said meant given known seen
 made done taken brought thought got gotten kept left put set shown written
 main major core usual whole real actual overall basic exact
-tiny small little huge massive big large minor""".split())  # "a tiny amount" asks no thing
+tiny small little huge massive big large minor
+goes does says gets comes""".split())  # "a tiny amount" asks no thing; "as the project goes"
 MONEY_WORDS = frozenset("""pound pounds sterling gbp quid hundred thousand million billion bn
 one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy
 eighty ninety""".split())

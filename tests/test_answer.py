@@ -598,3 +598,24 @@ def test_words_naming_the_document_do_not_pick_a_section(answerer) -> None:
     answer = answerer.ask("DDaT framework CTO role - what skills r listed?")
     assert "Strategic technology planning" in answer.text
     assert "Innovation in digital and data" in answer.text
+
+
+def test_a_word_in_a_purchases_telling_does_not_decline_the_rules_answer(answerer) -> None:
+    """An unknown word in the story of a purchase is not what is asked: the rules answer
+    "… extends automatically if the supplier hits its KPIs. is that allowed?" (chat-12)."""
+    answer = answerer.ask("internal hr tool, £750k, 2 yr term, but the contract extends by "
+                          "another yr automatically if the supplier hits its KPIs. is that "
+                          "allowed?")
+    assert answer.answered and answer.verdict.verdict == "crosses", answer.text
+    # Asked in the question itself, it is still a subject the guidance does not cover.
+    assert not answerer.ask("is VAT included in the £100k threshold?").answered
+
+
+def test_chat_version_and_a_verb_after_the_project_are_understood(answerer) -> None:
+    """"ver" is version; "as the project goes" asks for no thing called "goes" (chat-12)."""
+    answer = answerer.ask("which ver of the D&T SC do the thresholds come from?")
+    assert answer.answered and "version 6" in answer.text
+    answer = answerer.ask("are we meant to nail the whole design down at the start or keep "
+                          "discovering stuff as the project goes?")
+    assert answer.answered, answer.text
+    assert any("ongoing discovery" in q for c in answer.citations for q in c.quotes)
