@@ -124,6 +124,10 @@ DEFERS_BACK = re.compile(r"\W*(?:(?:but|though|although)\s+(?:that|this|it)\s|(?
                          r"we will|we['’]d)\s+(?:\w+\s+){1,2}?(?:on\s+|about\s+)?(?:that|this)\b)",
                          re.I)  # "…, but that will be considered later", "; we'll decide on that"
 # Punctuation that ends a clause; not the comma of a figure ("£180,000 over one year").
+# A label asked as a question and answered no: "Public-facing? No", or a table's row
+# "| Public-facing? | No - valuers only |" (proposals_dev10), read with its header as
+# "Item: Public-facing?; Detail: No - valuers only".
+ANSWERED_NO = re.compile(r"\s*\?\s*(?:[|:;]\s*)?(?:[\w ]{1,20}:\s*)?no\b", re.I)
 CLAUSE_MARK = re.compile(r"[;:—–()]|\s-\s|(?<!\d),|,(?!\d{3}(?!\d))")
 
 
@@ -223,6 +227,8 @@ def negated(text: str, start: int, end: int | None = None) -> bool:
     """Whether the phrase at text[start:end] is negated: "no automatic extension",
     "will not be extended automatically", "automatic extensions are not permitted"."""
     end = start + 1 if end is None else end
+    if ANSWERED_NO.match(text, end):
+        return True
     lo, hi = clause(text, start, end)
     reach = cues()["negation"]["reach"]
     exempt = [(m.start(), m.end()) for m in find("negation.not_negation", text)]

@@ -441,10 +441,17 @@ def test_public_facing_spend_is_measured_against_its_own_threshold(reviewer) -> 
      "£100,000 (public-facing)"),
     ("We will build our own sign-in rather than use GOV.UK One Login, costing £1.5 million.",
      "£1,000,000"),
+    # Said not to be public-facing, in words or in a table's row (proposals_dev10).
+    ("No part of it is public-facing: only staff will have access. Total cost: £1.5 million.",
+     "£1,000,000"),
+    ("| Item | Detail |\n| --- | --- |\n| Value | £1,500,000 |\n"
+     "| Public-facing? | No - valuers only |", "£1,000,000"),
 ])
-def test_one_login_users_are_the_public(reviewer, text: str, limit: str) -> None:
+def test_the_threshold_follows_who_the_service_is_said_to_be_for(reviewer, text: str,
+                                                                   limit: str) -> None:
     """GOV.UK One Login is how the public sign in, so a service using it is public-facing;
-    turned down ("rather than use One Login"), it says nothing either way."""
+    turned down ("rather than use One Login"), it says nothing either way. Denied, in a
+    sentence or a table's row, it is not public-facing."""
     [approval] = reviewer.review(text).red_lines
     assert (approval.rule, approval.limit) == ("approval-threshold", limit)
 
