@@ -333,8 +333,9 @@ def _cells(line: str) -> list[str]:
 
 
 # "Org – subject" with no verb of its own: "UKHSA – laboratory surveillance dashboard
-# (internal)."
-TITLE = re.compile(r"^\W*[A-Z][^–—.]{0,80}?\s[–—]\s")
+# (internal).", or with a spaced hyphen: "HMCTS - Enforce a civil judgment online (alpha to
+# beta)" (proposals_dev10).
+TITLE = re.compile(r"^\W*[A-Z][^–—.]{0,80}?\s[–—-]\s")
 TITLE_VERBS = re.compile(r"\b(?:we|will|is|are|was|were|has|have|our|need|needs)\b", re.I)
 
 

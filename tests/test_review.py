@@ -94,7 +94,13 @@ FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # "unless one of us", "carries on", "also its systems integrator", GOV.UK Pay, our
           # own data centre is not bought hosting). Most of the remaining disagreement is
           # criteria statuses the set's writer read more strictly than the rubric.
-          "proposals_dev9.yaml": (0.876, 1.0, 0)}
+          "proposals_dev9.yaml": (0.884, 1.0, 0),
+          # Eighth blind dev set, 25 proposals written 2026-12-04 (session 12) from the
+          # documents with the criteria's cue lists removed, TUNED ON: 0.945 (307/325) / 20 of
+          # 25 / 2 false red lines when added, before any change; 0.969 (315/325) / 25 of 25 /
+          # 0 after (public-facing denied in words or a table row, "reusing", recycling,
+          # usability sessions, "Sourcing:", not done "yet", a spaced-hyphen title).
+          "proposals_dev10.yaml": (0.969, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -392,6 +398,20 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
      "break.", "sensible-contracts", "at_odds"),
     ("We would like to reuse GOV.UK Notify, but that will be decided later.",
      "share-and-reuse", "not_mentioned"),
+    # proposals_dev10: cue words in their other forms and senses, and not done "yet".
+    ("Reusing the availability calendar component from the CQC scheduling tool.",
+     "share-and-reuse", "addressed"),
+    ("We will replace the shared-drive case notes with a small web tool.", "share-and-reuse",
+     "not_mentioned"),
+    ("The data centre runs on renewable power and its waste heat is reused by the campus.",
+     "share-and-reuse", "not_mentioned"),
+    ("Old tokens will go back to the supplier for recycling under the WEEE regulations.",
+     "greening-ict", "addressed"),
+    ("Eight usability sessions with company directors showed the page confuses them.",
+     "user-needs", "addressed"),
+    ("Sourcing: we're doing this in-house rather than buying it in.", "sourcing-strategy",
+     "addressed"),
+    ("Accessibility testing has not been done yet.", "accessible", "not_mentioned"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
@@ -425,6 +445,10 @@ def test_headings_are_never_evidence(reviewer) -> None:
     assert shown["secure"] == "A penetration test will be completed before beta."
     assert not any(e.startswith("#") or "Case management for users" == e
                    for e in shown.values())
+    # A title line joined by a spaced hyphen names the work; its "beta" is no assessment.
+    titled = statuses(reviewer, "HMCTS - Enforce a civil judgment online (alpha to beta)\n\n"
+                                "We will build it with a supplier.")
+    assert titled["service-standard"] == "not_mentioned"
 
 
 def test_public_facing_spend_is_measured_against_its_own_threshold(reviewer) -> None:
