@@ -619,3 +619,15 @@ def test_chat_version_and_a_verb_after_the_project_are_understood(answerer) -> N
                           "discovering stuff as the project goes?")
     assert answer.answered, answer.text
     assert any("ongoing discovery" in q for c in answer.citations for q in c.quotes)
+
+
+def test_a_name_typed_in_lower_case_is_still_a_subject_the_guidance_lacks(answerer) -> None:
+    """"uk gdpr" is a law the guidance never mentions, typed in lower case: not an English
+    word, nor the guidance's, nor a typo of either (chat-12). In a purchase the rules
+    decide, such a word names what is bought and the rules still answer."""
+    answer = answerer.ask("does uk gdpr change whether we need SC approval for a data "
+                          "project?")
+    assert not answer.answered and "gdpr" in answer.text.lower()
+    answer = answerer.ask("our internal helpdesk contract auto-renews every year unless we "
+                          "give notice - is that allowed?")
+    assert answer.answered and answer.verdict.verdict == "crosses"
