@@ -375,9 +375,12 @@ class Answerer:
         if work.verdict is not None and work.verdict.outcomes:
             return  # the rules answer it from its facts; passages only add to it
         asks = asking(work.understood.text)
+        # The word asking for a kind of thing ("the deadline for comments") is checked by
+        # what a passage gives (a date), not by whether the guidance writes the word.
+        asks_for = {m.group(0).lower() for pattern, _ in ASKS for m in pattern.finditer(asks)}
         things = [w for w in lexical.unknown_things(asks) + lexical.unknown_actions(asks)
                   + lexical.unknown_kinds(asks)
-                  if w.lower() not in explained]
+                  if w.lower() not in explained and w.lower() not in asks_for]
         if things:  # "what's the deadline for...?", "how do we appeal?"
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
         if work.verdict is not None:

@@ -631,3 +631,23 @@ def test_a_name_typed_in_lower_case_is_still_a_subject_the_guidance_lacks(answer
     answer = answerer.ask("our internal helpdesk contract auto-renews every year unless we "
                           "give notice - is that allowed?")
     assert answer.answered and answer.verdict.verdict == "crosses"
+
+
+def test_a_deadline_asked_for_is_answered_by_a_date_given(answerer) -> None:
+    """"Deadline" is not the guidance's word, but a date it gives answers the question
+    (chat-7, chat-13); with no date about the subject, the question is still declined."""
+    answer = answerer.ask("wat was the deadine for sending coments back on the "
+                          "transformational govt strategy?")
+    assert answer.answered and "3 February 2006" in answer.text
+    assert not answerer.ask("whats the deadline for this yr's spend control pipeline "
+                            "submission?").answered
+
+
+def test_chat_initials_and_overlap_are_read(answerer) -> None:
+    """"OSS" is open source software, "PM" the Prime Minister, and skills that "overlap"
+    are the profile's "shared skills" (chat-13)."""
+    answer = answerer.ask("does the guidance for CTOs say anything abt OSS?")
+    assert answer.answered and "open source" in answer.text
+    assert "OSS" not in " ".join(answer.notes)
+    answer = answerer.ask("which CTO skills overlap w/ other roles?")
+    assert answer.answered and "shared skills" in answer.text
