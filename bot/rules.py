@@ -234,6 +234,9 @@ def _names_a_limit(text: str, amount: Amount) -> bool:
     return False
 
 
+IT_BEFORE = re.compile(r"\b(?:it|this|that)\b", re.I)
+
+
 def buys_hosting(text: str) -> bool:
     """Whether `text` speaks of hosting bought from someone, not denied ("no hosting") and
     not the department's own: "it will run on-premises in our own data centre" and "the
@@ -350,7 +353,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for match in find("facts.automatic", text):
             if not_proposed(text, match.start(), match.end()):
                 continue
-            if mentions("facts.extension", text) or mentions("facts.contract", text):
+            # "New 7-year contract, £64m all in. After year 7 it auto-renews in 2-year
+            # blocks": "it", before the cue, is the contract just named (proposals_dev11).
+            it = IT_BEFORE.search(text[:match.start()]) and mentions("facts.contract", context)
+            if mentions("facts.extension", text) or mentions("facts.contract", text) or it:
                 # "We want to avoid automatic extensions" turns it down as "no" does.
                 said.append(Observation("automatic_extension",
                                         not negated(text, match.start(), match.end())
@@ -384,7 +390,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for match in find("facts.public_facing", text):
             if any(lo <= match.start() < hi for lo, hi in not_public):
                 continue  # "the public cloud", "the Office of the Public Guardian"
-            if not deferred(text, match.start(), match.end()):
+            # "we *might* add a portal so the public can check their case" hedges who it is
+            # for, wherever in the sentence the hedge stands (chat-13).
+            if not deferred(text, match.start(), match.end()) \
+                    and not mentions("deferral.hedges", text[:match.start()]):
                 said.append(Observation("public_facing", not negated(text, match.start(),
                                                                      match.end()), evidence))
         for match in find("facts.public_platforms", text):
@@ -455,18 +464,22 @@ def _row_cells(passage: Passage) -> list[tuple[str, str]]:
 
 # The name a sentence opens with, as its subject: "ClearPoint Digital will provide hosting",
 # "ClearPoint has agreed to take on that systems integration role as well".
-NAMED_SUBJECT = re.compile(r"\s*((?:[A-Z][\w&.'’-]*\s+){1,4}?)(?:will|has|have|is|are|would|"
-                           r"shall|also|can|already)\b")
+PROPOSED_THAT = re.compile(r"\s*(?:we\s+(?:propose|suggest|recommend|want|intend)\s+that\s+)?",
+                           re.I)
+NAMED_SUBJECT = re.compile(r"\s*((?:[A-Z][\w&.'’-]*,?\s+){1,4}?)(?:will|has|have|is|are|would|"
+                           r"shall|also|can|already|who)\b")
 
 
 def _subject(text: str) -> tuple[str, ...]:
     """The words of the name a sentence opens with, lower-cased ("clearpoint", "digital"),
     or () when the sentence opens with a pronoun or a determiner ("We will…", "The
     supplier…") or a bare role ("Supplier will…")."""
-    match = NAMED_SUBJECT.match(text)
+    # "We propose that Civica, who already run the portal, build…": the name proposed is
+    # the subject (proposals_dev11).
+    match = NAMED_SUBJECT.match(text, PROPOSED_THAT.match(text).end())
     if not match:
         return ()
-    words = tuple(match.group(1).lower().split())
+    words = tuple(match.group(1).lower().replace(",", " ").split())
     if words[0] in {w.lower() for w in cues()["facts"]["not_names"]} or (
             len(words) == 1 and mentions("facts.supplier", words[0])):
         return ()

@@ -651,3 +651,15 @@ def test_chat_initials_and_overlap_are_read(answerer) -> None:
     assert "OSS" not in " ".join(answer.notes)
     answer = answerer.ask("which CTO skills overlap w/ other roles?")
     assert answer.answered and "shared skills" in answer.text
+
+
+def test_a_public_side_only_hoped_for_leaves_the_threshold_open(answerer) -> None:
+    """"we *might* add a portal so the public can check…" does not make a £650k system
+    public-facing: which threshold applies depends on who uses it (chat-13)."""
+    answer = answerer.ask("case mgmt system ~£650k for 1 yr. caseworkers will use it and we "
+                          "*might* add a portal so the public can check their case status "
+                          "but nobody's decided yet. does it need SC approval?")
+    assert answer.verdict.verdict == "depends", answer.text
+    answer = answerer.ask("case mgmt system ~£650k for 1 yr with a portal so the public can "
+                          "check their case status. does it need SC approval?")
+    assert answer.verdict.verdict == "needs_approval"
