@@ -433,6 +433,10 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
      "not_mentioned"),
     ("Contract length not agreed, the supplier is pushing for 3 years.", "sensible-contracts",
      "not_mentioned"),
+    # Not looked at is a choice made; not looked at "yet" is still to do (dev10, dev11).
+    ("We haven't looked at public cloud, it's always been on tin and the ops team know it.",
+     "cloud-first", "at_odds"),
+    ("## Cloud\n\nNot looked at yet.", "cloud-first", "not_mentioned"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
