@@ -144,6 +144,9 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return phrase_pattern(phrases, whole_words=False)
 
 
+NONE_OF = re.compile(r"\bnone of (?:the|our|its|their|these|those)\s+(?:[\w-]+\s+)?$", re.I)
+
+
 def _occurrences(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
     pattern = _pattern(phrases)
     return list(pattern.finditer(text)) if pattern else []
@@ -217,6 +220,8 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
             if any(lo <= match.start() < hi for lo, hi in senses):
                 continue  # "we need to secure funding": the word, not the criterion
             hit = True
+            if NONE_OF.search(text, 0, match.start()):
+                continue  # "none of the lot suppliers integrates" denies the verb, not them
             if deferred(text, match.start(), match.end()):
                 # Put off, even when negated now: "not assessed until after launch".
                 signals.setdefault("deferred", passage.text)

@@ -234,6 +234,13 @@ def _names_a_limit(text: str, amount: Amount) -> bool:
     return False
 
 
+def _siblings(label: str, previous: str) -> bool:
+    """Whether two labels name members of one series: "Lot 2" and "Lot 3", "Phase 1" and
+    "Phase 2" (not "Term" after "Hosting", which says more of the same contract)."""
+    a, b = label.split(), previous.split()
+    return len(a) == len(b) == 2 and a[0].lower() == b[0].lower() and a[1] != b[1]
+
+
 IT_BEFORE = re.compile(r"\b(?:it|this|that)\b", re.I)
 
 
@@ -296,7 +303,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
     said: list[Observation] = []
     rates: list[tuple[Amount, str, bool, float | None, bool]] = []  # a rate, its term…
-    previous = previous_text = named_text = ""
+    previous = previous_text = named_text = previous_label = ""
     named_hosting = False  # whether the contract last named is one for hosting
     hosts: set[str] = set()  # names in sentences that buy hosting
     for at, item in enumerate(sentences):
@@ -325,7 +332,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = buys_hosting(text)
         fragment = len(WORD.findall(text)) <= 4
-        refers = _starts_with("facts.refers_back", text) or fragment or bool(passage.reading)
+        # "Lot 2: hosting on AWS, 24 months" then "Lot 3: service desk, 3 years": a line
+        # labelled as the next of a series speaks of its own thing (proposals_dev11).
+        sibling = _siblings(passage.heading, previous_label)
+        refers = (_starts_with("facts.refers_back", text) or fragment
+                  or bool(passage.reading)) and not sibling
         for years, start, end in durations(text, this_year):
             lo, hi = clause(text, start, end)
             if not _names_a_term(text, end) and mentions("facts.not_a_term", text[lo:hi]) \
@@ -416,7 +427,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                                                                           m.end()))])
                for m in find("facts.crypt_key", text)):
             said.append(Observation("crypt_key", True, evidence))
-        previous, previous_text = text, evidence
+        previous, previous_text, previous_label = text, evidence, passage.heading
         if hosting_here:
             hosts |= {w.lower() for w in CAPITALISED.findall(text)} | set(_subject(text))
         # "Brightwater will continue to host … We will award the contract directly to

@@ -241,6 +241,12 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "new modules.", ["service-and-integrator"]),
     ("We propose that Civica, who already run the portal, build the replacement, run it once "
      "live, and act as system integrator.", ["service-and-integrator"]),
+    # The next lot of a series is its own contract: the service desk's 3 years are no
+    # hosting term (proposals_dev11).
+    ("Bought as separately competed lots:\n- Lot 2: hosting on AWS, £41m, 24 months\n"
+     "- Lot 3: service desk, £31m, 3 years", ["approval-threshold"]),
+    ("New hosting contract:\n- Hosting: AWS, £41m\n- Term: 3 years",
+     ["approval-threshold", "hosting-length"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
@@ -437,6 +443,9 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("We haven't looked at public cloud, it's always been on tin and the ops team know it.",
      "cloud-first", "at_odds"),
     ("## Cloud\n\nNot looked at yet.", "cloud-first", "not_mentioned"),
+    # "None of the suppliers integrates" denies the verb, not the suppliers (dev11).
+    ("Our in-house team will be the service integrator; none of the lot suppliers "
+     "integrates.", "sourcing-strategy", "not_mentioned"),
 ])
 def test_negation_and_intent(reviewer, text: str, criterion: str, status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
