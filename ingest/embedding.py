@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -53,8 +54,21 @@ def _load_model(path: str):
     return model
 
 
-@functools.cache
+_ENCODER_LOCK = threading.Lock()
+
+
 def _query_encoder(path: str):
+    """One query encoder per process, however many threads ask for it first. A question's
+    side searches embed in threads; with `functools.cache` alone two of them could each
+    load a session of their own, and each session's page release (`mapped_tables`, which
+    finds every mapping of the weights file) then dropped pages of the other's mapping:
+    `free(): invalid pointer` or a segfault in 4 of 12 runs of a contrast question."""
+    with _ENCODER_LOCK:
+        return _load_query_encoder(path)
+
+
+@functools.cache
+def _load_query_encoder(path: str):
     from ingest.onnx_encoder import load_query_encoder
 
     return load_query_encoder(path)

@@ -56,6 +56,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -129,21 +130,30 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3  # errors only
-        self.session = ort.InferenceSession(str(onnx_file), options,
-                                            providers=["CPUExecutionProvider"])
         self.tokenizer = _tokenizer(Path(model_dir))
+        data_file = Path(f"{onnx_file}.data")
+        # The tables to release are this session's own mappings of the weights file: those
+        # there after its first run that were not there before it was made. Another
+        # session's (a test's, a second thread's) may hold pages it wrote, which releasing
+        # would throw away (`free(): invalid pointer`). The lock keeps two sessions from
+        # being made, or first run, at once.
+        with _MAPPING_LOCK:
+            before = set(mapped_tables(data_file))
+            self.session = ort.InferenceSession(str(onnx_file), options,
+                                                providers=["CPUExecutionProvider"])
+            self.session.run(None, _inputs(self.tokenizer, ["warm up"]))
+            self._tables = [t for t in mapped_tables(data_file) if t not in before]
         self.dimension = self.session.get_outputs()[0].shape[-1]
-        self._data_file = Path(f"{onnx_file}.data")
-        self._tables: list[tuple[int, int]] | None = None  # found after the first run
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.session.run(None, _inputs(self.tokenizer, list(texts)))[0]
-        if self._tables is None:
-            self._tables = mapped_tables(self._data_file)
         release_mapped_pages(self._tables)
         return vectors
+
+
+_MAPPING_LOCK = threading.Lock()
 
 
 def mapped_tables(data_file: Path) -> list[tuple[int, int]]:

@@ -105,3 +105,30 @@ def test_answering_never_imports_torch(corpus_settings) -> None:
                             timeout=120, check=True)
     assert result.stdout.split() == ["False", "False", "False", "True", "False",
                                      "spend-control-red-lines-summary", "True"]
+
+
+def test_two_sessions_release_only_their_own_pages(embedder) -> None:
+    """Each session releases the pages of its own mappings of the weights file, never
+    another's: releasing another session's written pages crashed answers (`free(): invalid
+    pointer`, a segfault) when a question's side searches made two sessions at once."""
+    target = onnx_encoder.onnx_path(embedder.path)
+    embedder.embed_query("make the export")  # the export exists once the model has run
+    if not Path("/proc/self/smaps").exists():
+        pytest.skip("no /proc/self/smaps here: nothing is released")
+    first = onnx_encoder.OnnxEncoder(embedder.path, target)
+    second = onnx_encoder.OnnxEncoder(embedder.path, target)
+    for _ in range(3):  # each still encodes as the other releases
+        assert first.encode(TEXTS[:2]).shape == second.encode(TEXTS[:2]).shape
+    assert first._tables and second._tables
+    assert not set(first._tables) & set(second._tables)
+
+
+def test_threads_asking_for_the_query_encoder_at_once_share_one(embedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ingest import embedding
+
+    embedding._load_query_encoder.cache_clear()
+    with ThreadPoolExecutor(4) as pool:
+        encoders = list(pool.map(embedding._query_encoder, [embedder.path] * 8))
+    assert len({id(e) for e in encoders}) == 1
