@@ -183,8 +183,18 @@ def _load_markdown(text: str, info: DocumentInfo) -> LoadedDocument:
             continue
         paragraph.append(line.strip())
     flush()
+    # What the page says of itself ("This page is a summary written by the spendbot
+    # maintainers, not guidance text… Checked on 22 November 2026") answers "is the red
+    # lines page official?" and "when was it last checked?" (chat-12, chat-13): it is kept
+    # as the page's last section, in its own words.
+    note = meta.get("note")
+    if isinstance(note, str) and note.strip():
+        doc.blocks.append(Block(clean_text(" ".join(note.split())), (ABOUT_SECTION,)))
     doc.blocks = [b for b in doc.blocks if b.text]
     return doc
+
+
+ABOUT_SECTION = "About this page"
 
 
 def _first_md_heading(body: str) -> str | None:

@@ -663,3 +663,13 @@ def test_a_public_side_only_hoped_for_leaves_the_threshold_open(answerer) -> Non
     answer = answerer.ask("case mgmt system ~£650k for 1 yr with a portal so the public can "
                           "check their case status. does it need SC approval?")
     assert answer.verdict.verdict == "needs_approval"
+
+
+def test_whether_the_summary_page_is_official_is_answered_from_the_page(answerer) -> None:
+    """The page says of itself that it is the maintainers' summary, not guidance text
+    (chat-12, chat-13); who must follow the red lines is still not answered by it."""
+    answer = answerer.ask("so is the red lines page actually official guidance or is it "
+                          "just someone's notes lol")
+    assert answer.answered
+    assert any("not guidance text" in q for c in answer.citations for q in c.quotes)
+    assert not answerer.ask("do local councils have to follow the red lines too?").answered

@@ -56,6 +56,17 @@ def test_markdown_front_matter_headings_and_govuk_links() -> None:
     assert not any(block.text.startswith("*[") for block in doc.blocks)
 
 
+def test_what_a_page_says_of_itself_is_its_last_section() -> None:
+    """The front matter's note ("a summary written by the spendbot maintainers, not
+    guidance text… Checked on 22 November 2026") is read, so "is the red lines page
+    official?" can be answered from the page's own words."""
+    doc = load("spend-control-red-lines-summary.md")
+    about = doc.blocks[-1]
+    assert about.section == ("About this page",)
+    assert about.text.startswith("This page is a summary written by the spendbot maintainers")
+    assert "Checked on 22 November 2026" in about.text
+
+
 def test_link_rule_keeps_absolute_links() -> None:
     rule = LinkRule(base="https://www.gov.uk", drop_suffix=".html", index_is_folder=True)
     assert rule.resolve("mailto:a@b.gov.uk") == "mailto:a@b.gov.uk"
