@@ -495,7 +495,17 @@ class Answerer:
         work.sides = [part for part in question_parts(work.understood.text)
                       if part not in work.uncovered] if work.verdict is None else []
         if work.sides:  # each side of a contrast, each part of a two-part question, quoted
+            lead = _clear_lead(work.passages)
             citations, sections = self._each_side(work, work.sides)
+            if lead is not None:
+                # One sentence found far above the rest answers the comparison itself: "how
+                # senior should the digital lead be compared with the tech lead?" and "digital
+                # should be represented at the same or higher seniority level as
+                # technology" (chat-13). It leads; each side's quotes follow.
+                section = work.snapshot.whole_section(lead)
+                first = quote_passage(section, query, lexical)
+                if first is not None:
+                    citations, sections = [first, *citations], [section, *sections]
         if work.verdict is not None:
             citations = [*work.verdict.citations, *citations]
         work.citations = distinct(citations)
@@ -997,6 +1007,16 @@ def _giving_first(chosen: list[Passage], passages: list[Passage],
         if _gives_in(passage, gives):
             return [passage] + [p for p in chosen if p is not passage][:MAX_CITATIONS - 1]
     return chosen
+
+
+CLEAR_LEAD = 0.15  # a sentence this far above every other passage answers on its own
+
+
+def _clear_lead(passages: list[Passage]) -> Passage | None:
+    """The top passage, when sentence search found it far above the next one."""
+    if len(passages) < 2 or passages[0].lead is None:
+        return None
+    return passages[0] if passages[0].relevance - passages[1].relevance >= CLEAR_LEAD else None
 
 
 def _says_of(passage: Passage, subject, lexical: LexicalIndex) -> bool:

@@ -673,3 +673,12 @@ def test_whether_the_summary_page_is_official_is_answered_from_the_page(answerer
     assert answer.answered
     assert any("not guidance text" in q for c in answer.citations for q in c.quotes)
     assert not answerer.ask("do local councils have to follow the red lines too?").answered
+
+
+def test_a_sentence_far_above_the_rest_leads_a_comparison(answerer) -> None:
+    """"how senior should the digital lead be compared with the tech lead?" is answered by
+    one sentence comparing them, found far above every other passage (chat-13)."""
+    answer = answerer.ask("according to the tech leadership guidance, if a dept runs digital "
+                          "services, how senior should the digital lead be compared with the "
+                          "tech lead?")
+    assert "same or higher seniority level as technology" in answer.citations[0].quotes[0]
