@@ -682,3 +682,11 @@ def test_a_sentence_far_above_the_rest_leads_a_comparison(answerer) -> None:
                           "services, how senior should the digital lead be compared with the "
                           "tech lead?")
     assert "same or higher seniority level as technology" in answer.citations[0].quotes[0]
+
+
+def test_everyday_words_for_making_change_last_find_the_2005_goal(answerer) -> None:
+    """"bedded in so there's no going back" is the strategy's "embedded … irreversible, by
+    2011" (chat-13)."""
+    answer = answerer.ask("by what year did the 2005 strategy want the big changes bedded in "
+                          "so there's no going back?")
+    assert "irreversible, by 2011" in answer.citations[0].quotes[0]
