@@ -48,7 +48,12 @@ def rules(reviewer: Reviewer, text: str) -> list[str]:
 # worse, and the gap to the targets is reported in the issue note rather than closed by
 # tuning on it. Floors of the tuning sets are what they measure now (issue 12, round 3:
 # proposals.yaml and proposals_dev2.yaml unchanged by it, before and after).
-FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0, 0),
+# Session 12: a phase named ("Discovery and alpha are complete", "an eight-week discovery")
+# no longer meets the Service Standard, only an assessment does, as the three newest blind
+# sets (written without the cue lists) read it: +9 statuses there and in dev2/dev5, -4 in
+# proposals.yaml (0.973 -> 0.969) and dev8 (1.000 -> 0.997), whose writers read a phase as
+# meeting it.
+FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0, 0),
           # Held out through session 3, tuned on from 4 (issue 12, round 4): 0.927 (241/260)
           # / 18 of 20 / 2 false red lines when tuning began, 0.992 (258/260) / 20 of 20 / 0
           # after.
@@ -86,7 +91,7 @@ FLOORS = {"proposals.yaml": (0.973, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # (390/390) / 30 of 30 / 0 after ("never", "outside its scope", a contract awarded
           # to the one who hosts, years of support as a term, "but that will be considered
           # later").
-          "proposals_dev8.yaml": (1.0, 1.0, 0),
+          "proposals_dev8.yaml": (0.997, 1.0, 0),
           # Seventh blind dev set, 30 proposals written 2026-12-04 (session 10) from the
           # documents with the criteria's cue lists removed, TUNED ON: 0.869 (339/390) / 20 of
           # 30 / 4 false red lines when added, before any change; 0.877 (342/390) / 30 of 30 /
@@ -443,6 +448,13 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("We haven't looked at public cloud, it's always been on tin and the ops team know it.",
      "cloud-first", "at_odds"),
     ("## Cloud\n\nNot looked at yet.", "cloud-first", "not_mentioned"),
+    # A phase named is no assessment against the Service Standard (dev10, dev11).
+    ("We ran a discovery with 22 prosecutors across four areas.", "service-standard",
+     "not_mentioned"),
+    ("Budget: £450,000 for the beta.", "service-standard", "not_mentioned"),
+    ("The service will be assessed against the Service Standard at alpha and beta.",
+     "service-standard", "addressed"),
+    ("A peer assessment will be held at the end of beta.", "service-standard", "addressed"),
     # "None of the suppliers integrates" denies the verb, not the suppliers (dev11).
     ("Our in-house team will be the service integrator; none of the lot suppliers "
      "integrates.", "sourcing-strategy", "not_mentioned"),
