@@ -523,6 +523,13 @@ class Answerer:
             return lambda sentence: names_someone(sentence, lower)
         return giving(work.understood.text, query, lexical)
 
+    def _gives_part(self, work: _Work, part: str, query) -> Callable[[str], bool] | None:
+        """What tells a sentence that gives what one part of a question asks for."""
+        if WHO_DID.search(part):
+            lower = _lower_words(work.snapshot)
+            return lambda sentence: names_someone(sentence, lower)
+        return giving(part, query, work.snapshot.lexical)
+
     def _each_side(self, work: _Work, sides: list[str]) -> tuple[list[Citation],
                                                                  list[Passage]]:
         """For each side, the retrieved passage that matches it best, quoted for that side;
@@ -570,7 +577,10 @@ class Answerer:
             section = work.snapshot.whole_section(best)
             avoid = [(term, alts) for m, q in enumerate(subjects) if m != n
                      for term, alts in q if term not in {t for t, _ in own}]
-            citation = quote_passage(section, query, lexical, avoid, subjects[n])
+            # A part asking for a kind of thing ("who was government CTO…, and what does it
+            # say about openness?") prefers the sentence giving one, as a whole question does.
+            prefer = self._gives_part(work, sides[n], query)
+            citation = quote_passage(section, query, lexical, avoid, subjects[n], prefer=prefer)
             if citation is None:
                 continue
             same = next((c for c in citations if (c.doc_id, c.section)

@@ -690,3 +690,11 @@ def test_everyday_words_for_making_change_last_find_the_2005_goal(answerer) -> N
     answer = answerer.ask("by what year did the 2005 strategy want the big changes bedded in "
                           "so there's no going back?")
     assert "irreversible, by 2011" in answer.citations[0].quotes[0]
+
+
+def test_a_part_asking_who_is_answered_with_a_name(answerer) -> None:
+    """Each part of a two-part question prefers the sentence giving what it asks for: "who
+    was govt CTO…" is answered with the sentence naming him (chat-12)."""
+    answer = answerer.ask("who was govt CTO in the guidance for ctos page, and what does it "
+                          "say about openness?")
+    assert "Liam Maxwell" in answer.text
