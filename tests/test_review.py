@@ -516,6 +516,10 @@ def test_public_facing_spend_is_measured_against_its_own_threshold(reviewer) -> 
      "£1,000,000"),
     ("| Item | Detail |\n| --- | --- |\n| Value | £1,500,000 |\n"
      "| Public-facing? | No - valuers only |", "£1,000,000"),
+    # Who it is for, doing something with it: "900k anglers are meant to send in a return"
+    # (proposals_dev11).
+    ("A new online catch return service: around 900k anglers are meant to send in a return "
+     "each season. Budget is roughly £450k for the build.", "£100,000 (public-facing)"),
 ])
 def test_the_threshold_follows_who_the_service_is_said_to_be_for(reviewer, text: str,
                                                                    limit: str) -> None:
