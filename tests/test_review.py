@@ -246,6 +246,10 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "new modules.", ["service-and-integrator"]),
     ("We propose that Civica, who already run the portal, build the replacement, run it once "
      "live, and act as system integrator.", ["service-and-integrator"]),
+    # A table row giving the product's integration to its own supplier (proposals_dev11).
+    ("| Field | Detail |\n|---|---|\n| Supplier | RLDatix |\n| Value | £85,000 |\n"
+     "| Integration with HR and payroll | RLDatix professional services (same supplier as "
+     "the SaaS) |", ["service-and-integrator"]),
     # The next lot of a series is its own contract: the service desk's 3 years are no
     # hosting term (proposals_dev11).
     ("Bought as separately competed lots:\n- Lot 2: hosting on AWS, £41m, 24 months\n"
