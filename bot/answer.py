@@ -839,6 +839,14 @@ ASKS = [
     (re.compile(r"\bwho (do|should|can) (i|we) (email|e-mail|contact|ask|speak|talk|call|"
                 r"send)\b|\b(email|e-mail) address\b|\bcontact details\b", re.I),
      re.compile(r"@|\bcontact\b|\bemail\b|https?://", re.I)),
+    # Who decides, or what to send: "if we have an exceptional reason to go over £100m, who
+    # signs that off and what do we need to submit?" asks for a process the red lines do
+    # not describe; a sentence saying who approves or decides gives it (chat-13).
+    (re.compile(r"\bwho (?:signs?|approves?|grants?|authori[sz]es?)\b|\bwhat (?:do|would|"
+                r"will|should) (?:we|i) (?:need|have) to (?:submit|send|provide|fill in)\b",
+                re.I),
+     re.compile(r"\b(?:approved|signed off|decided|agreed|granted|authori[sz]ed) (?:by|through)\b|"
+                r"\bsubmit\w*\b.*\bto\b", re.I)),
     # Who holds a post now: the guidance describes roles, never who is in them.
     (re.compile(r"\bwho(?:'s|’s| is| are)\b.{0,60}\b(current|currently|right now|at the moment|"
                 r"these days|today)\b", re.I),

@@ -252,6 +252,9 @@ TWO_PARTS = re.compile(
     r"should|must)\b.+)", re.I)
 
 
+CONDITION = re.compile(r"\s*(?:if|assuming|supposing|unless)\b", re.I)
+
+
 # Where a side's own subject ends and the frame both sides share begins: "Shared Service
 # Director | in the 2005 strategy - what's each one for?".
 FRAME = re.compile(r"\s+(?:in|according to|under|within)\s+|\s*[-–—,;?]\s+|\s*\?", re.I)
@@ -269,6 +272,10 @@ def question_parts(question: str) -> list[str]:
         if match:
             return [match.group("a").strip(" ?,"), match.group("b").strip(" ?,")]
     match = TWO_PARTS.fullmatch(question.strip())
+    # "if we have an exceptional reason to go over £100m, who signs that off?": a condition
+    # and its question, not two questions (chat-13).
+    if match and CONDITION.match(match.group("a")) and not match.group("a").rstrip().endswith("?"):
+        return []
     if match and len(match.group("a").split()) >= 3 and len(match.group("b").split()) >= 3:
         return [match.group("a").strip(" ?,"), match.group("b").strip(" ?,")]
     return []

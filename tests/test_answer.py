@@ -698,3 +698,14 @@ def test_a_part_asking_who_is_answered_with_a_name(answerer) -> None:
     answer = answerer.ask("who was govt CTO in the guidance for ctos page, and what does it "
                           "say about openness?")
     assert "Liam Maxwell" in answer.text
+
+
+def test_who_signs_off_a_red_lines_exception_is_declined(answerer) -> None:
+    """"if we have an exceptional reason…, who signs that off and what do we submit?" is a
+    condition and its question, and the guidance says who approves nothing of the kind
+    (chat-13); who approves new standards, it does say."""
+    answer = answerer.ask("if we genuinely have an exceptional reason to go over £100m, who "
+                          "signs that off and what do we need to submit?")
+    assert not answer.answered and answer.verdict is None
+    answer = answerer.ask("who approves new standards going into the tcop?")
+    assert answer.answered and "approved by Technology Leaders" in answer.text
