@@ -34,8 +34,11 @@ POUNDS_AFTER = re.compile(
     r"(?:pounds|pounds sterling|gbp|quid)\b", re.I)
 # "four hundred and fifty grand", "450 grand": thousands of pounds, said without "pounds".
 GRAND = re.compile(rf"\b(?P<n>{_NUMBER}|{_WORD_NUMBER})\s*(?P<scale>grand)\b", re.I)
+# "about two hundred k" (chat-14): thousands of pounds in words. Only after number words:
+# "12k users" and "200k requests" are counts, not money.
+WORDS_K = re.compile(rf"\b(?P<n>{_WORD_NUMBER})\s+(?P<scale>k)\b", re.I)
 # Every sum a pattern finds contains one of these: a quick test that most text fails.
-_MONEY_HINT = re.compile(r"£|pounds|gbp|quid|grand", re.I)
+_MONEY_HINT = re.compile(r"£|pounds|gbp|quid|grand|\s+k\b", re.I)
 _FRACTION = re.compile(r"^(?:(?P<whole>.+?)\s+and\s+)?(?:(?:a|an|one)\s+)?"
                        r"(?P<frac>three quarters|half|quarter|third)"
                        r"(?:\s+of)?(?:\s+(?:a|an|one))?(?:\s+(?P<scale>thousand|million|"
@@ -94,7 +97,7 @@ def amounts(text: str) -> list[Amount]:
     found: list[Amount] = []
     if not _MONEY_HINT.search(text):
         return found
-    for pattern in (POUNDS_FIRST, POUNDS_AFTER, GRAND):
+    for pattern in (POUNDS_FIRST, POUNDS_AFTER, GRAND, WORDS_K):
         for match in pattern.finditer(text):
             if any(a.start <= match.start() < a.end for a in found):
                 continue

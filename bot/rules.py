@@ -422,10 +422,13 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     and mentions("facts.public_uses", text[match.end():hi]):
                 said.append(Observation("public_users", True, evidence))
         # "the package may or may not include Crypt-Key" says neither (see verdicts.py).
-        if any(not negated(text, m.start(), m.end()) and not deferred(text, m.start(), m.end())
-               and not mentions("facts.separate_spend", text[slice(*clause(text, m.start(),
-                                                                          m.end()))])
-               for m in find("facts.crypt_key", text)):
+        # "one is built on Crypt-Key and the other isn't, we haven't picked yet": a choice
+        # still open anywhere in the sentence leaves Crypt-Key undecided (chat-14).
+        if not mentions("deferral.phrases", text) and any(
+                not negated(text, m.start(), m.end()) and not deferred(text, m.start(), m.end())
+                and not mentions("facts.separate_spend", text[slice(*clause(text, m.start(),
+                                                                           m.end()))])
+                for m in find("facts.crypt_key", text)):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text, previous_label = text, evidence, passage.heading
         if hosting_here:

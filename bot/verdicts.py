@@ -197,7 +197,10 @@ def _undecided(question: str, facts) -> list[str]:
     if not facts.amounts and not facts.crypt_key and APPROVAL.search(question):
         rules.append("approval-threshold")
     # Read sentence by sentence: "no Crypt-Key." is not put off by a "not agreed yet" later.
-    if not facts.crypt_key and any(deferred(sentence, m.start(), m.end())
+    # A choice still open anywhere in its sentence leaves it open too: "one is built on
+    # Crypt-Key and the other isn't, we haven't picked yet" (chat-14, as bot/rules.py reads).
+    if not facts.crypt_key and any((deferred(sentence, m.start(), m.end())
+                                    or mentions("deferral.phrases", sentence))
                                    for sentence in re.split(r"(?<=[.?!])\s+", question)
                                    for m in find("facts.crypt_key", sentence)):
         rules.append("crypt-key")  # "it may or may not include Crypt-Key"

@@ -709,3 +709,16 @@ def test_who_signs_off_a_red_lines_exception_is_declined(answerer) -> None:
     assert not answer.answered and answer.verdict is None
     answer = answerer.ask("who approves new standards going into the tcop?")
     assert answer.answered and "approved by Technology Leaders" in answer.text
+
+
+def test_a_choice_still_open_leaves_its_rule_open(answerer) -> None:
+    """Crypt-Key in one of two products not yet picked, and a service nobody has decided is
+    for the public, leave the verdict depending on them (chat-14)."""
+    answer = answerer.ask("£60k for a secure internal messaging tool. of the 2 shortlisted "
+                          "products one is built on Crypt-Key and the other isnt, we havent "
+                          "picked yet. do we need approval?")
+    assert answer.verdict.verdict == "depends" and "Crypt-Key" in answer.verdict.sentence
+    answer = answerer.ask("we're budgeting ~£500k for a new digital service but tbh nobody's "
+                          "decided yet whether it'll be for the public or just for our "
+                          "caseworkers. will it need approval?")
+    assert answer.verdict.verdict == "depends"

@@ -24,6 +24,7 @@ from bot.money import amounts, money_terms, pounds
     ("one point two billion pounds", 1.2e9),
     ("nine hundred and ninety-nine thousand pounds", 999e3),
     ("twenty-five million pounds", 25e6),
+    ("supplier quote is about two hundred k for 12 months", 200e3),  # chat-14
 ])
 def test_amounts(text: str, pounds: float) -> None:
     assert [a.value for a in amounts(text)] == [pounds]
@@ -31,7 +32,8 @@ def test_amounts(text: str, pounds: float) -> None:
 
 @pytest.mark.parametrize("text", ["a 5 year contract", "paragraph 33", "SCS 2", "in 2014",
                                   "10% of the current spend", "over 2500 websites",
-                                  "one and a half teams", "a quarter of the staff"])
+                                  "one and a half teams", "a quarter of the staff",
+                                  "12k users", "we have 200 k users"])
 def test_numbers_that_are_not_money(text: str) -> None:
     assert amounts(text) == []
 
