@@ -109,7 +109,11 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # Ninth blind dev set, 25 proposals written 2026-12-04 (session 12) from the
           # documents with the criteria's cue lists removed, TUNED ON: 0.935 (304/325) / 19 of
           # 25 / 2 false red lines when added, before any change; FIGURES_DEV11 after.
-          "proposals_dev11.yaml": (0.96, 0.8, 2)}
+          "proposals_dev11.yaml": (0.96, 0.8, 2),
+          # Tenth blind dev set, 25 proposals written 2026-12-04 (session 12) the same way,
+          # TUNED ON: 0.923 (300/325) / 22 of 25 / 2 false red lines when added, after this
+          # session's earlier changes and before any for it; FIGURES_DEV12 after.
+          "proposals_dev12.yaml": (0.92, 0.88, 2)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
