@@ -121,12 +121,16 @@ WORD = re.compile(r"[\w'’-]+")
 PHRASE_BREAK = re.compile(r"with\b", re.I)
 # The next clause speaking of this one: ", but that will be considered later".
 DEFERS_BACK = re.compile(r"\W*(?:(?:but|though|although)\s+(?:that|this|it)\s|(?:we|we['’]ll|"
-                         r"we will|we['’]d)\s+(?:\w+\s+){1,2}?(?:on\s+|about\s+)?(?:that|this)\b)",
+                         r"we will|we['’]d)\s+(?:\w+\s+){1,2}?(?:on\s+|about\s+)?(?:that|this)\b|"
+                         # "…, will pick that up with the vendor at some point", "…; those
+                         # will come in a later iteration" (proposals_dev12)
+                         r"(?:will|(?:those|these|they|both)\s+will)\s)",
                          re.I)  # "…, but that will be considered later", "; we'll decide on that"
 # Punctuation that ends a clause; not the comma of a figure ("£180,000 over one year").
 # A label asked as a question and answered no: "Public-facing? No", or a table's row
 # "| Public-facing? | No - valuers only |" (proposals_dev10), read with its header as
 # "Item: Public-facing?; Detail: No - valuers only".
+QUESTION = re.compile(r"\?[\s\"”’')]*$")
 ANSWERED_NO = re.compile(r"\s*\?\s*(?:[|:;]\s*)?(?:[\w ]{1,20}:\s*)?no\b", re.I)
 CLAUSE_MARK = re.compile(r"[;:—–()]|\s-\s|(?<!\d),|,(?!\d{3}(?!\d))")
 
@@ -369,6 +373,11 @@ def passages(text: str) -> list[Passage]:
                     # "Security: to follow." is the heading "Security" and its answer, on
                     # one line: read as "## Security" then "To follow." would be.
                     found.append(Passage(sentence, label.group(1), label.group(2)))
+                elif QUESTION.search(sentence):
+                    # "> Does the contract roll over?" then "It does not.": a question in a
+                    # proposal (a reply quoting the questions asked) asserts nothing
+                    # (proposals_dev12).
+                    continue
                 elif re.search(r"\w", sentence):
                     found.append(Passage(sentence, heading))
         pieces.clear()
@@ -397,7 +406,12 @@ def passages(text: str) -> list[Passage]:
             heading = MARKDOWN_HEADING.sub("", stripped).rstrip(":").strip()
             continue
         starts = re.match(r"[A-Z0-9£“\"(]", stripped)
-        if BULLET.match(line) or not pieces or starts and len(pieces[-1]) < 40:
+        label = LABELLED.fullmatch(stripped)
+        # A line of "Label: value" lines stands alone, however long the line before it:
+        # "Supplier: TPXimpact, via G-Cloud 14" after "Spend requested: £1.8m over 12
+        # months" is not a hard-wrapped continuation (proposals_dev12).
+        labelled = label is not None and len(WORD.findall(label.group(1))) <= 3
+        if BULLET.match(line) or not pieces or starts and (len(pieces[-1]) < 40 or labelled):
             # A list item, or a new line after a fragment such as a table cell.
             pieces.append(BULLET.sub("", line).strip())
         else:  # a hard-wrapped line continues the one before

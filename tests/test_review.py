@@ -254,6 +254,10 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("| Field | Detail |\n|---|---|\n| Supplier | RLDatix |\n| Value | £85,000 |\n"
      "| Integration with HR and payroll | RLDatix professional services (same supplier as "
      "the SaaS) |", ["service-and-integrator"]),
+    # A question quoted in a reply asserts nothing; its answer does (proposals_dev12).
+    ("> Does the contract roll over?\nIt does not. It's a 15-month fixed-term contract.\n\n"
+     "> Will one supplier run the platform and integrate it?\nNo. Made Tech builds it; our "
+     "team operates and integrates it.", []),
     # The next lot of a series is its own contract: the service desk's 3 years are no
     # hosting term (proposals_dev11).
     ("Bought as separately competed lots:\n- Lot 2: hosting on AWS, £41m, 24 months\n"
@@ -463,6 +467,21 @@ def test_red_lines_state_figure_limit_and_source(reviewer) -> None:
     ("The service will be assessed against the Service Standard at alpha and beta.",
      "service-standard", "addressed"),
     ("A peer assessment will be held at the end of beta.", "service-standard", "addressed"),
+    # proposals_dev12: what is put off by the clause after it, agreed later, found by
+    # research, a scheme's name; each "Label: value" line stands alone.
+    ("We haven't scoped the security testing or the accessibility work yet; those will come "
+     "in a later iteration.", "accessible", "not_mentioned"),
+    ("haven't really looked at accessibility yet tbh, will pick that up with the vendor at "
+     "some point.", "accessible", "not_mentioned"),
+    ("Contract length, and whether to include extension options, will be agreed when we go "
+     "to market.", "sensible-contracts", "not_mentioned"),
+    ("Our review, including interviews with all 24, found they had no secure channel out of "
+     "hours.", "secure", "not_mentioned"),
+    ("Farmers use it to claim Sustainable Farming Incentive payments.", "greening-ict",
+     "not_mentioned"),
+    ("Spend requested: £1.8m over 12 months\nSupplier: TPXimpact, via G-Cloud 14, 12-month "
+     "call-off\nSecurity: approach to be agreed next quarter", "common-sourcing",
+     "addressed"),
     # "None of the suppliers integrates" denies the verb, not the suppliers (dev11).
     ("Our in-house team will be the service integrator; none of the lot suppliers "
      "integrates.", "sourcing-strategy", "not_mentioned"),
