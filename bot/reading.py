@@ -351,6 +351,13 @@ def _is_title(passage: Passage) -> bool:
 LABELLED = re.compile(r"([A-Z][\w&/ -]*?):\s+(\S.*)")  # "Security: to follow."
 
 
+def asserts(passage: Passage) -> bool:
+    """Whether a proposal's passage says something of the proposal: "> Does the contract
+    roll over?" then "It does not." is a question quoted in a reply, which asserts nothing
+    (proposals_dev12). A question typed to the bot is read whole, not through this."""
+    return not QUESTION.search(passage.text)
+
+
 def passages(text: str) -> list[Passage]:
     """The passages of a proposal, in order: hard-wrapped lines rejoined, list items, table
     rows and headings kept apart, each passage knowing the heading it sits under."""
@@ -373,11 +380,6 @@ def passages(text: str) -> list[Passage]:
                     # "Security: to follow." is the heading "Security" and its answer, on
                     # one line: read as "## Security" then "To follow." would be.
                     found.append(Passage(sentence, label.group(1), label.group(2)))
-                elif QUESTION.search(sentence):
-                    # "> Does the contract roll over?" then "It does not.": a question in a
-                    # proposal (a reply quoting the questions asked) asserts nothing
-                    # (proposals_dev12).
-                    continue
                 elif re.search(r"\w", sentence):
                     found.append(Passage(sentence, heading))
         pieces.clear()

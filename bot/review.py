@@ -25,6 +25,7 @@ from bot.quotes import text_fragment_link
 from bot.reading import (
     WORD,
     Passage,
+    asserts,
     clause,
     deferred,
     find,
@@ -297,7 +298,7 @@ class Reviewer:
                         text_fragment_link(meta.url, clause), clause)
 
     def review(self, proposal: str) -> Review:
-        read = passages(check_proposal(proposal))
+        read = [p for p in passages(check_proposal(proposal)) if asserts(p)]
         cited: dict[tuple[str, str], Citation | None] = {}
 
         def cite(doc_id: str, clause: str) -> Citation | None:  # each clause looked up once
