@@ -114,7 +114,9 @@ from pathlib import Path
 from ingest.sentences import split_sentences
 
 CUES_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "review_cues.toml"
-BULLET = re.compile(r"^\s*([-*•]|\d+[.)])\s+")
+# A list item's mark, or a numbered paragraph's: "- ", "3) ", "2.2 The contract will run…"
+# (an outline business case, proposals_dev12).
+BULLET = re.compile(r"^\s*([-*•]|\d+[.)]|\d+\.\d+(?:\.\d+)*(?=\s+[A-Z]))\s+")
 MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 WORD = re.compile(r"[\w'’-]+")

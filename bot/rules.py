@@ -280,7 +280,15 @@ def _runs_and_integrates(text: str) -> bool:
 
 
 def _starts_with(phrases: str, text: str) -> bool:
-    return any(m.start() == 0 for m in find(phrases, text.lstrip()))
+    """Whether `text` opens with one of `phrases`, after a short opening phrase of its own:
+    "On the commercial side, the agreement will run for four years" (proposals_dev12)."""
+    text = INTRO.sub("", text, count=1).lstrip()
+    return any(m.start() == 0 for m in find(phrases, text))
+
+
+# "On the commercial side, ", "Commercially, ", "In terms of cost, ": no more than four words
+# and a comma before the sentence's subject.
+INTRO = re.compile(r"^\s*(?:[A-Za-z]+\s+){0,3}[A-Za-z]+,\s+(?=[a-z])")
 
 
 def _refused_next(following: Sequence[str | Passage]) -> bool:

@@ -254,6 +254,14 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("| Field | Detail |\n|---|---|\n| Supplier | RLDatix |\n| Value | £85,000 |\n"
      "| Integration with HR and payroll | RLDatix professional services (same supplier as "
      "the SaaS) |", ["service-and-integrator"]),
+    # A term said after an opening phrase, or in a numbered paragraph, is the hosting
+    # contract's named before (proposals_dev12).
+    ("We will sign a new hosting contract with AWS for the register. User research found "
+     "timeouts. On the commercial side, the agreement will run for four years, at a total "
+     "cost of £6.2 million.", ["approval-threshold", "hosting-length"]),
+    ("2.1 HMPPS proposes a new hosting contract with Microsoft for Azure.\n2.2 The contract "
+     "will run for four years.\n2.3 The total value is £9.6 million.",
+     ["approval-threshold", "hosting-length"]),
     # A question quoted in a reply asserts nothing; its answer does (proposals_dev12).
     ("> Does the contract roll over?\nIt does not. It's a 15-month fixed-term contract.\n\n"
      "> Will one supplier run the platform and integrate it?\nNo. Made Tech builds it; our "
