@@ -48,6 +48,14 @@ from ingest.embedding import offline_environment
 DEFAULT_NAMESPACE = "spendbot-"
 STALE_LOCK_SECONDS = 6 * 3600
 KEEP_PREVIOUS = 2  # earlier indexes kept for `spendbot rollback` (3 pairs in all)
+EF_SEARCH = 500
+# Cosine distance, and a search that explores more of the graph than Chroma's default (100).
+# Under Chroma's sync threshold (1,000 records) the HNSW graph is not saved but rebuilt from
+# the log by each process that opens it, and the rebuilt graphs differ, so with the default
+# the same question's sentence search could find a passage in one process and miss it in the
+# next (2 of 30 fresh processes for one chat-5 question; about one question of 789 per
+# `spendbot eval` run).
+HNSW = {"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}}
 LAYOUT = 2  # chunk collection metadata `layout`: 2 = paired sentence collection; absent = one
 
 
@@ -218,12 +226,12 @@ class Store:
         name = f"{self.prefix}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-" \
                f"{secrets.token_hex(3)}"
         sentences = self.client.create_collection(
-            self.sentences_name(name), embedding_function=None,
-            metadata={"hnsw:space": "cosine", **(sentence_metadata or {})})
+            self.sentences_name(name), embedding_function=None, configuration=HNSW,
+            metadata=sentence_metadata or None)
         try:
             chunks = self.client.create_collection(
-                name, embedding_function=None,
-                metadata={"hnsw:space": "cosine", **metadata, "layout": LAYOUT})
+                name, embedding_function=None, configuration=HNSW,
+                metadata={**metadata, "layout": LAYOUT})
         except BaseException:
             self._drop(sentences.name)
             raise

@@ -722,3 +722,14 @@ def test_a_choice_still_open_leaves_its_rule_open(answerer) -> None:
                           "decided yet whether it'll be for the public or just for our "
                           "caseworkers. will it need approval?")
     assert answer.verdict.verdict == "depends"
+
+
+def test_both_collections_search_wide_enough_to_agree_from_process_to_process(answerer) -> None:
+    """Below Chroma's sync threshold each process rebuilds the HNSW graph from the log, and
+    rebuilt graphs differ; with Chroma's default search breadth (100) one chat-5 question's
+    sentence search missed its passage in 2 of 30 fresh processes. With 500, 0 of 30, and
+    two full `spendbot eval` runs agree on every question's top relevance."""
+    snapshot = answerer.retriever.snapshot()
+    for collection in (snapshot.collection, snapshot.sentences):
+        hnsw = collection.configuration_json["hnsw"]
+        assert hnsw["space"] == "cosine" and hnsw["ef_search"] >= 500
