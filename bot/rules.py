@@ -346,6 +346,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         refers = (_starts_with("facts.refers_back", text) or fragment
                   or bool(passage.reading)) and not sibling
         for years, start, end in durations(text, this_year):
+            if LIMIT_NOUN.match(text, end):
+                continue  # "does the 2 yr limit on hosting contracts cover SaaS?" (chat-14)
             lo, hi = clause(text, start, end)
             if not _names_a_term(text, end) and mentions("facts.not_a_term", text[lo:hi]) \
                     or not_proposed(text, start, end) or deferred(text, start, end):

@@ -733,3 +733,11 @@ def test_both_collections_search_wide_enough_to_agree_from_process_to_process(an
     for collection in (snapshot.collection, snapshot.sentences):
         hnsw = collection.configuration_json["hnsw"]
         assert hnsw["space"] == "cosine" and hnsw["ef_search"] >= 500
+
+
+def test_a_length_naming_the_limit_is_no_contract_term(answerer) -> None:
+    """"the 2 yr limit on hosting contracts" names the red line's figure, not a contract of
+    2 years: no verdict that it is within the limit (chat-14)."""
+    answer = answerer.ask("does the 2 yr limit on hosting contracts also cover saas "
+                          "subscriptions or is it just iaas / data centre stuff?")
+    assert answer.verdict is None and "within" not in answer.text
