@@ -504,7 +504,13 @@ class Answerer:
                 # technology" (chat-13). It leads; each side's quotes follow.
                 section = work.snapshot.whole_section(lead)
                 first = quote_passage(section, query, lexical)
-                if first is not None:
+                same = next((i for i, c in enumerate(citations) if first is not None
+                             and (c.doc_id, c.section) == (first.doc_id, first.section)), None)
+                if same is not None:  # a side quoted it already: one citation, in front
+                    merge_quotes(citations[same], first, section.text)
+                    citations.insert(0, citations.pop(same))
+                    sections.insert(0, sections.pop(same))
+                elif first is not None:
                     citations, sections = [first, *citations], [section, *sections]
         if work.verdict is not None:
             citations = [*work.verdict.citations, *citations]

@@ -741,3 +741,12 @@ def test_a_length_naming_the_limit_is_no_contract_term(answerer) -> None:
     answer = answerer.ask("does the 2 yr limit on hosting contracts also cover saas "
                           "subscriptions or is it just iaas / data centre stuff?")
     assert answer.verdict is None and "within" not in answer.text
+
+
+def test_a_section_is_cited_once_with_all_its_quotes(answerer) -> None:
+    """The lead sentence of a two-part answer and a part's quote from the same section are
+    one citation, not the same sentence twice (chat-14)."""
+    answer = answerer.ask("when were the red lines first announced, and which gds blog post "
+                          "explains them?")
+    places = [(c.doc_id, c.section) for c in answer.citations]
+    assert len(places) == len(set(places)), places
