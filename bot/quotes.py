@@ -42,6 +42,7 @@ EXAMPLES = re.compile(r"\s*(?:examples?\b|for example\b|for instance\b)", re.I)
 EXAMPLES_PENALTY = 0.15
 AVOIDED = 0.5  # a contrast side's sentence that also names the other side
 SOURCE_LINE = re.compile(r"^Sources?:\s")
+SOURCE_WORDS = frozenset({"blog", "press", "post", "articl", "link", "sourc", "url"})
 # A sentence opening like these says in particular what the one before it says in general.
 SPELLS_OUT = re.compile(r"(?:In particular|Specifically|In other words|That is|This means)\b")
 
@@ -138,10 +139,13 @@ def quote_passage(passage: Passage, query, lexical: LexicalIndex,
         if unit.list_id is not None:
             lead_in.setdefault(unit.list_id, unit)
     asks_examples = "exampl" in {term for term, _ in query}
+    # "which cabinet office press release set out the red lines?" is answered by the line
+    # naming the page's sources, which otherwise is references, not content (chat-14).
+    asks_sources = bool(SOURCE_WORDS & {term for term, _ in query})
 
     def score(unit: _Unit) -> float:
         words = text[unit.start:unit.end]
-        if SOURCE_LINE.match(words):
+        if SOURCE_LINE.match(words) and not asks_sources:
             return -1.0  # a list of references, not content
         if unit.list_id is None and (words.endswith(":") and len(words.split()) < 8
                                      or is_fragment(words)):

@@ -750,3 +750,13 @@ def test_a_section_is_cited_once_with_all_its_quotes(answerer) -> None:
                           "explains them?")
     places = [(c.doc_id, c.section) for c in answer.citations]
     assert len(places) == len(set(places)), places
+
+
+def test_which_press_release_or_blog_post_is_answered_by_the_sources_line(answerer) -> None:
+    """The page's line naming its sources is references when nobody asks for them, and the
+    answer when someone asks which press release or blog post set the red lines out."""
+    answer = answerer.ask("which cabinet office press release originally set out the IT red "
+                          "lines?")
+    assert "Government draws the line on bloated and wasteful IT contracts" in answer.text
+    answer = answerer.ask("What are the red lines?")
+    assert not any(q.startswith("Sources:") for c in answer.citations for q in c.quotes)
