@@ -243,6 +243,9 @@ CONTRASTS = [
     re.compile(r"\bcompare (?P<a>.+?) (?:and|with|to) (?P<b>.+)", re.I),
     re.compile(r"\b(?:how|where|in what ways?) (?:do|does|did|are|is) (?P<a>.+?) and "
                r"(?P<b>.+?) (?:differ|different|compare)\b", re.I),
+    # "how do the cdo and cto split the work between them?" (chat-14)
+    re.compile(r"\bhow (?:do|does|should|would) (?:the )?(?P<a>\S+(?: \S+)?) and (?:the )?"
+               r"(?P<b>\S+(?: \S+)?) (?:split|divide|share)\b", re.I),
     re.compile(r"(?P<a>.+?)\s+(?:vs\.?|versus|compared (?:to|with)|as opposed to)\s+(?P<b>.+)",
                re.I),
 ]

@@ -760,3 +760,11 @@ def test_which_press_release_or_blog_post_is_answered_by_the_sources_line(answer
     assert "Government draws the line on bloated and wasteful IT contracts" in answer.text
     answer = answerer.ask("What are the red lines?")
     assert not any(q.startswith("Sources:") for c in answer.citations for q in c.quotes)
+
+
+def test_how_two_roles_split_the_work_is_a_comparison(answerer) -> None:
+    """"how do the cdo and cto split the work?" quotes what each concentrates on (chat-14)."""
+    answer = answerer.ask("in a dept that has both, how do the cdo and cto split the work "
+                          "between them?")
+    quotes = " ".join(q for c in answer.citations for q in c.quotes)
+    assert "CDOs will concentrate on" in quotes and "CTOs will concentrate on" in quotes
