@@ -414,7 +414,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             # "we *might* add a portal so the public can check their case" hedges who it is
             # for, wherever in the sentence the hedge stands (chat-13).
             if not deferred(text, match.start(), match.end()) \
-                    and not mentions("deferral.hedges", text[:match.start()]):
+                    and not mentions("deferral.hedges", text[:match.start()]) \
+                    and not not_proposed(text, match.start(), match.end()):
                 said.append(Observation("public_facing", not negated(text, match.start(),
                                                                      match.end()), evidence))
         for match in find("facts.public_platforms", text):

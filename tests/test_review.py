@@ -551,6 +551,9 @@ def test_public_facing_spend_is_measured_against_its_own_threshold(reviewer) -> 
      "£1,000,000"),
     ("| Item | Detail |\n| --- | --- |\n| Value | £1,500,000 |\n"
      "| Public-facing? | No - valuers only |", "£1,000,000"),
+    # What stays on GOV.UK as it is now is not this spend's service (proposals_dev12).
+    ("The users are 35 statisticians, and the publication itself stays on GOV.UK as it is "
+     "now. The total cost is £1.5 million.", "£1,000,000"),
     # Who it is for, doing something with it: "900k anglers are meant to send in a return"
     # (proposals_dev11).
     ("A new online catch return service: around 900k anglers are meant to send in a return "
