@@ -331,9 +331,10 @@ def one_collection(target) -> str:
     chunks = target.active_collection()
     sentences = target.sentence_collection(chunks)
     name = f"{target.prefix}20000101T000000-01d000"
-    old = target.client.create_collection(
+    old = target.client.create_collection(  # cosine as then, by the metadata key it used
         name, embedding_function=None,
-        metadata={k: v for k, v in chunks.metadata.items() if k != "layout"})
+        metadata={"hnsw:space": "cosine",
+                  **{k: v for k, v in chunks.metadata.items() if k != "layout"}})
     for source in (chunks, sentences):
         got = source.get(include=["embeddings", "metadatas", "documents"])
         old.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"],
