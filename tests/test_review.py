@@ -99,21 +99,26 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # "unless one of us", "carries on", "also its systems integrator", GOV.UK Pay, our
           # own data centre is not bought hosting). Most of the remaining disagreement is
           # criteria statuses the set's writer read more strictly than the rubric.
-          "proposals_dev9.yaml": (0.884, 1.0, 0),
+          "proposals_dev9.yaml": (0.892, 1.0, 0),
           # Eighth blind dev set, 25 proposals written 2026-12-04 (session 12) from the
           # documents with the criteria's cue lists removed, TUNED ON: 0.945 (307/325) / 20 of
-          # 25 / 2 false red lines when added, before any change; 0.969 (315/325) / 25 of 25 /
-          # 0 after (public-facing denied in words or a table row, "reusing", recycling,
-          # usability sessions, "Sourcing:", not done "yet", a spaced-hyphen title).
-          "proposals_dev10.yaml": (0.969, 1.0, 0),
+          # 25 / 2 false red lines when added, before any change; 0.978 (318/325) / 25 of 25 /
+          # 0 at the session's end (public-facing denied in words or a table row, "reusing",
+          # recycling, usability sessions, "Sourcing:", not done "yet", a spaced-hyphen title).
+          "proposals_dev10.yaml": (0.978, 1.0, 0),
           # Ninth blind dev set, 25 proposals written 2026-12-04 (session 12) from the
           # documents with the criteria's cue lists removed, TUNED ON: 0.935 (304/325) / 19 of
-          # 25 / 2 false red lines when added, before any change; FIGURES_DEV11 after.
-          "proposals_dev11.yaml": (0.96, 0.8, 2),
+          # 25 / 2 false red lines when added, before any change; 0.972 (316/325) / 23 of 25 / 1
+          # after (auto-renews and "it", "take over as system integrator", Lot 3 after Lot
+          # 2, reuse of hardware, a table's "integration with"; left: a DVLA storage refresh
+          # "for the data centre" after "our Swansea data centre", read as bought hosting).
+          "proposals_dev11.yaml": (0.972, 0.92, 1),
           # Tenth blind dev set, 25 proposals written 2026-12-04 (session 12) the same way,
           # TUNED ON: 0.923 (300/325) / 22 of 25 / 2 false red lines when added, after this
-          # session's earlier changes and before any for it; FIGURES_DEV12 after.
-          "proposals_dev12.yaml": (0.92, 0.88, 2)}
+          # session's earlier changes and before any for it; 0.963 (313/325) / 25 of 25 / 0
+          # after (questions quoted in a reply, "Label: value" lines, numbered paragraphs,
+          # "On the commercial side, the agreement…", what stays on GOV.UK as it is now).
+          "proposals_dev12.yaml": (0.963, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
