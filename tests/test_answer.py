@@ -768,3 +768,11 @@ def test_how_two_roles_split_the_work_is_a_comparison(answerer) -> None:
                           "between them?")
     quotes = " ".join(q for c in answer.citations for q in c.quotes)
     assert "CDOs will concentrate on" in quotes and "CTOs will concentrate on" in quotes
+
+
+def test_a_sentence_saying_what_it_is_goes_with_the_one_before(answerer) -> None:
+    """"… not designed to provide a fixed structure for decades to come. It's a model that …
+    is designed to revolutionise technology usage over the next 3 to 5 years": the second
+    says what the first's model is for, so they are quoted together (chat-5, chat-10)."""
+    answer = answerer.ask("is the CTO/CDO set-up supposed to be permanent?")
+    assert any("over the next 3 to 5 years" in q for q in answer.citations[0].quotes)
