@@ -348,6 +348,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for years, start, end in durations(text, this_year):
             if LIMIT_NOUN.match(text, end):
                 continue  # "does the 2 yr limit on hosting contracts cover SaaS?" (chat-14)
+            if mentions("facts.past", text) and not mentions("facts.proposing", text):
+                # "our existing hosting contract was signed back in 2023 and runs till 2030":
+                # a contract already signed, whichever clause holds its end (chat-13).
+                continue
             lo, hi = clause(text, start, end)
             if not _names_a_term(text, end) and mentions("facts.not_a_term", text[lo:hi]) \
                     or not_proposed(text, start, end) or deferred(text, start, end):

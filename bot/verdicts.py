@@ -185,9 +185,10 @@ def _undecided(question: str, facts) -> list[str]:
     """The rules a question brings up without the fact that decides them: a hosting
     contract with no length, "do we need approval?" with no amount."""
     rules = []
-    if facts.hosting_years is None and affirms("facts.hosting", question) and (
+    signed = mentions("facts.past", question) and not mentions("facts.proposing", question)
+    if facts.hosting_years is None and affirms("facts.hosting", question) and not signed and (
             mentions("facts.contract", question) or mentions("facts.extension", question)):
-        rules.append("hosting-length")
+        rules.append("hosting-length")  # not for one signed in 2023 (chat-13)
     if facts.automatic_extension is None and any(
             not negated(question, m.start(), m.end())  # "no renewal" decides it already
             for key in ("facts.automatic", "facts.extension") for m in find(key, question)):

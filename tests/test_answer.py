@@ -776,3 +776,14 @@ def test_a_sentence_saying_what_it_is_goes_with_the_one_before(answerer) -> None
     says what the first's model is for, so they are quoted together (chat-5, chat-10)."""
     answer = answerer.ask("is the CTO/CDO set-up supposed to be permanent?")
     assert any("over the next 3 to 5 years" in q for q in answer.citations[0].quotes)
+
+
+def test_a_hosting_contract_already_signed_is_no_new_one(answerer) -> None:
+    """"our existing hosting contract was signed back in 2023 … and runs till 2030": the red
+    line is for new hosting contracts, so paying this year's invoice crosses nothing and its
+    length decides nothing (chat-13)."""
+    answer = answerer.ask("our existing hosting contract was signed back in 2023 (before my "
+                          "time) and runs till 2030. we're not changing anything, just paying "
+                          "this yr's £60k invoice for an internal system. does the hosting red "
+                          "line mean we have to do something about it?")
+    assert answer.verdict.verdict == "within", answer.text
