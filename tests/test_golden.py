@@ -157,10 +157,10 @@ FLOORS = {  # part: (evidence_hit, recall_at_3, answered, refusal_accuracy, verd
     # then. Unseen, before any change for them (chat-14 after the session's changes for the
     # other two): chat-12 0.76, 0.92, 0.84, 0.78, 0.94, 100 words; chat-13 0.73, 0.96,
     # 0.86, 0.89, 0.88, 100 words; chat-14 0.82, 0.98, 0.98, 0.56, 0.81, 102 words. After:
-    # chat-12 0.82, 0.92, 0.90, 0.89, 1.00, 103; chat-13 0.84, 0.96, 0.96, 1.00, 0.94, 103;
+    # chat-12 0.82, 0.92, 0.90, 0.89, 1.00, 103; chat-13 0.82, 0.96, 0.96, 1.00, 1.00, 104;
     # chat-14 0.90, 0.98, 0.98, 0.67, 1.00, 99.
     "chat-12": (0.82, 0.92, 0.90, 0.88, 1.0, 120),
-    "chat-13": (0.84, 0.96, 0.96, 1.0, 0.93, 120),
+    "chat-13": (0.82, 0.96, 0.96, 1.0, 1.0, 120),
     "chat-14": (0.90, 0.98, 0.98, 0.66, 1.0, 120),
 }
 
