@@ -787,3 +787,9 @@ def test_a_hosting_contract_already_signed_is_no_new_one(answerer) -> None:
                           "this yr's £60k invoice for an internal system. does the hosting red "
                           "line mean we have to do something about it?")
     assert answer.verdict.verdict == "within", answer.text
+
+
+def test_tln_and_iirc_are_read(answerer) -> None:
+    """"the TLN iirc?" is the Technology Leaders Network and a hedge (chat-14)."""
+    answer = answerer.ask("TCoP q - who signs off the bigger changes to the code? the TLN iirc?")
+    assert answer.answered and "approved through the Technology Leaders Network" in answer.text
