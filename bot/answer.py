@@ -853,6 +853,10 @@ ASKS = [
                 re.I),
      re.compile(r"\b(?:approved|signed off|decided|agreed|granted|authori[sz]ed) (?:by|through)\b|"
                 r"\bsubmit\w*\b.*\bto\b", re.I)),
+    # Targets set: "what targets does the Greening Government ICT strategy set for depts?"
+    # is not answered by the principle that names the strategy (chat-14).
+    (re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?targets?\b", re.I),
+     re.compile(r"\btargets?\b|\d\s?%|\bper cent\b", re.I)),
     # Who holds a post now: the guidance describes roles, never who is in them.
     (re.compile(r"\bwho(?:'s|’s| is| are)\b.{0,60}\b(current|currently|right now|at the moment|"
                 r"these days|today)\b", re.I),

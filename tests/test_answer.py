@@ -793,3 +793,11 @@ def test_tln_and_iirc_are_read(answerer) -> None:
     """"the TLN iirc?" is the Technology Leaders Network and a hedge (chat-14)."""
     answer = answerer.ask("TCoP q - who signs off the bigger changes to the code? the TLN iirc?")
     assert answer.answered and "approved through the Technology Leaders Network" in answer.text
+
+
+def test_targets_asked_for_must_be_given(answerer) -> None:
+    """The code of practice names the Greening Government ICT strategy but none of its
+    targets: "what targets does that strategy set?" is declined (chat-14)."""
+    answer = answerer.ask("the tcop mentions the greening govt ICT strategy - what targets "
+                          "does that strategy actually set for depts?")
+    assert not answer.answered
