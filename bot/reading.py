@@ -128,12 +128,13 @@ DEFERS_BACK = re.compile(r"\W*(?:(?:but|though|although)\s+(?:that|this|it)\s|(?
                          # will come in a later iteration" (proposals_dev12)
                          r"(?:will|(?:those|these|they|both)\s+will)\s)",
                          re.I)  # "…, but that will be considered later", "; we'll decide on that"
-# Punctuation that ends a clause; not the comma of a figure ("£180,000 over one year").
+# A passage that asks rather than says: see `asserts`.
+QUESTION = re.compile(r"\?[\s\"”’')]*$")
 # A label asked as a question and answered no: "Public-facing? No", or a table's row
 # "| Public-facing? | No - valuers only |" (proposals_dev10), read with its header as
 # "Item: Public-facing?; Detail: No - valuers only".
-QUESTION = re.compile(r"\?[\s\"”’')]*$")
 ANSWERED_NO = re.compile(r"\s*\?\s*(?:[|:;]\s*)?(?:[\w ]{1,20}:\s*)?no\b", re.I)
+# Punctuation that ends a clause; not the comma of a figure ("£180,000 over one year").
 CLAUSE_MARK = re.compile(r"[;:—–()]|\s-\s|(?<!\d),|,(?!\d{3}(?!\d))")
 
 
@@ -290,6 +291,19 @@ def deferred(text: str, start: int, end: int | None = None) -> bool:
         # considered later" (proposals_dev8)
     # A short sentence that is all deferral: "Accessibility: to be decided."
     return len(WORD.findall(text)) <= 8 and mentions("deferral.phrases", text)
+
+
+def already_made(text: str) -> bool:
+    """Whether `text` speaks only of a contract already made, proposing nothing: "our
+    existing hosting contract was signed back in 2023 and runs till 2030" (chat-13)."""
+    return mentions("facts.past", text) and not mentions("facts.proposing", text)
+
+
+def still_open(text: str, start: int, end: int) -> bool:
+    """Whether the phrase at text[start:end] is undecided: put off in its clause, or a
+    choice still open anywhere in its sentence ("one is built on Crypt-Key and the other
+    isn't, we haven't picked yet", chat-14)."""
+    return deferred(text, start, end) or mentions("deferral.phrases", text)
 
 
 def not_proposed(text: str, start: int, end: int) -> bool:

@@ -19,6 +19,7 @@ from bot.reading import (
     WORD,
     Passage,
     affirms,
+    already_made,
     clause,
     cues,
     deferred,
@@ -27,6 +28,7 @@ from bot.reading import (
     negated,
     not_proposed,
     rejected,
+    still_open,
 )
 
 RED_LINES_DOC = "spend-control-red-lines-summary"
@@ -348,10 +350,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for years, start, end in durations(text, this_year):
             if LIMIT_NOUN.match(text, end):
                 continue  # "does the 2 yr limit on hosting contracts cover SaaS?" (chat-14)
-            if mentions("facts.past", text) and not mentions("facts.proposing", text):
-                # "our existing hosting contract was signed back in 2023 and runs till 2030":
-                # a contract already signed, whichever clause holds its end (chat-13).
-                continue
+            if already_made(text):
+                continue  # signed in 2023, whichever clause holds its end (chat-13)
             lo, hi = clause(text, start, end)
             if not _names_a_term(text, end) and mentions("facts.not_a_term", text[lo:hi]) \
                     or not_proposed(text, start, end) or deferred(text, start, end):
@@ -437,13 +437,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     and mentions("facts.public_uses", text[match.end():hi]):
                 said.append(Observation("public_users", True, evidence))
         # "the package may or may not include Crypt-Key" says neither (see verdicts.py).
-        # "one is built on Crypt-Key and the other isn't, we haven't picked yet": a choice
-        # still open anywhere in the sentence leaves Crypt-Key undecided (chat-14).
-        if not mentions("deferral.phrases", text) and any(
-                not negated(text, m.start(), m.end()) and not deferred(text, m.start(), m.end())
-                and not mentions("facts.separate_spend", text[slice(*clause(text, m.start(),
-                                                                           m.end()))])
-                for m in find("facts.crypt_key", text)):
+        if any(not negated(text, m.start(), m.end()) and not still_open(text, m.start(), m.end())
+               and not mentions("facts.separate_spend", text[slice(*clause(text, m.start(),
+                                                                          m.end()))])
+               for m in find("facts.crypt_key", text)):
             said.append(Observation("crypt_key", True, evidence))
         previous, previous_text, previous_label = text, evidence, passage.heading
         if hosting_here:

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 
 from bot.money import amounts
 from bot.quotes import Citation, currency_note, text_fragment_link
-from bot.reading import affirms, deferred, find, mentions, negated, not_proposed
+from bot.reading import (
+    affirms,
+    already_made,
+    find,
+    mentions,
+    negated,
+    not_proposed,
+    still_open,
+)
 from bot.retrieval import IndexSnapshot
 from bot.rules import LIMITS, RED_LINES_DOC, Limit, RuleOutcome, judge, read_facts
 from ingest.chunking import section_label
@@ -185,8 +193,8 @@ def _undecided(question: str, facts) -> list[str]:
     """The rules a question brings up without the fact that decides them: a hosting
     contract with no length, "do we need approval?" with no amount."""
     rules = []
-    signed = mentions("facts.past", question) and not mentions("facts.proposing", question)
-    if facts.hosting_years is None and affirms("facts.hosting", question) and not signed and (
+    if facts.hosting_years is None and affirms("facts.hosting", question) \
+            and not already_made(question) and (
             mentions("facts.contract", question) or mentions("facts.extension", question)):
         rules.append("hosting-length")  # not for one signed in 2023 (chat-13)
     if facts.automatic_extension is None and any(
@@ -198,10 +206,7 @@ def _undecided(question: str, facts) -> list[str]:
     if not facts.amounts and not facts.crypt_key and APPROVAL.search(question):
         rules.append("approval-threshold")
     # Read sentence by sentence: "no Crypt-Key." is not put off by a "not agreed yet" later.
-    # A choice still open anywhere in its sentence leaves it open too: "one is built on
-    # Crypt-Key and the other isn't, we haven't picked yet" (chat-14, as bot/rules.py reads).
-    if not facts.crypt_key and any((deferred(sentence, m.start(), m.end())
-                                    or mentions("deferral.phrases", sentence))
+    if not facts.crypt_key and any(still_open(sentence, m.start(), m.end())
                                    for sentence in re.split(r"(?<=[.?!])\s+", question)
                                    for m in find("facts.crypt_key", sentence)):
         rules.append("crypt-key")  # "it may or may not include Crypt-Key"
