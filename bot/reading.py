@@ -170,6 +170,19 @@ def _phrases(*path: str) -> re.Pattern[str]:
     return phrase_pattern(tuple(data), whole_words=True)
 
 
+NOT_CONTRACTED = re.compile(r"\b(is|are|was|were|does|do|did|has|have|had|should|would|"
+                            r"could|will)\\ not\b")
+
+
+def _contracted(body: str) -> str:
+    """A cue's "is not" also matches "isn't", and "will not" "won't", with either
+    apostrophe, so a cue list need not spell out each."""
+    body = re.sub(r"['’]", "['’]", body)
+    return NOT_CONTRACTED.sub(lambda m: rf"(?:{m.group(1)}\s+not|"
+                              + ("wo" if m.group(1) == "will" else m.group(1)) + r"n['’]t)",
+                              body)
+
+
 def phrase_pattern(phrases: tuple[str, ...], whole_words: bool) -> re.Pattern[str]:
     """One pattern for cue phrases, each matching at a word start, longest first. With
     `whole_words`, a phrase matches as whole words unless it ends in "*" ("host*" is "host",
@@ -183,14 +196,16 @@ def phrase_pattern(phrases: tuple[str, ...], whole_words: bool) -> re.Pattern[st
     for phrase in sorted(phrases, key=len, reverse=True):
         prefix = phrase.endswith("*") or not whole_words
         phrase = phrase.rstrip("*") if whole_words else phrase
-        body = re.sub(r"(?<=\w)\\ will(?![\w])", r"(?:\\s+will|['’]ll)", re.escape(phrase))
+        body = re.sub(r"(?<=\w)\\ will(?![\w])", r"(?:\\s+will|['’]ll)",
+                      _contracted(re.escape(phrase)))
         body += "" if prefix else r"(?![\w])"
         if phrase.startswith("-"):
             extra.append(body)
             continue
         plain.append(body)
         if re.match(r"will(?![\w])", phrase, re.I):
-            extra.append(r"['’](?<=\w['’])ll" + body[4:])
+            tail = _contracted(re.escape(phrase)[4:]) + ("" if prefix else r"(?![\w])")
+            extra.append(r"['’](?<=\w['’])ll" + tail)
     alternatives = [r"(?<![\w-])(?:" + "|".join(plain) + ")"] if plain else []
     return re.compile("|".join(alternatives + extra) or r"(?!)", re.I)
 

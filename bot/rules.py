@@ -13,6 +13,7 @@ import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.money import Amount, amounts, number_words
 from bot.reading import (
@@ -90,6 +91,9 @@ class Facts:
     # Sums said to be spread over several contracts ("the programme envelope is £250 million,
     # bought as separate contracts"): no one contract's value, but spend needing approval.
     budgets: list[Amount] = field(default_factory=list)
+    # Prices by the period with no term to multiply them by ("£25k a month", the length
+    # still to be decided): each is only the least the contract is worth.
+    open_rates: list[Amount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -122,12 +126,84 @@ CONTRACT_SUBJECT = re.compile(r"\s*(?:the|this|our|its|each|a|an)\s+(?:[\w-]+\s+
                               r"(?:contract|deal|agreement|call-off|licence|license|"
                               r"subscription)s?\b(?!\s+(?:team|manager|management|route))",
                               re.I)
-# A sum per year: "£40 million a year", "£2.1m per annum", "£300k annually".
-PER_YEAR = re.compile(r"\s*(?:(?:a|per|each|every)\s+(?:year|annum)\b|annually\b|p\.?a\.?(?!\w)|"
-                      r"/\s*(?:year|yr)\b)", re.I)
+# A sum per period: "£40 million a year", "£2.1m per annum", "£300k annually", "£30k a
+# month", "£45k a quarter". What the contract is worth is the rate over its term.
+PER_PERIOD = re.compile(r"\s*(?:(?:a|per|each|every)\s+(?P<unit>year|annum|yr|month|quarter|week)\b"
+                        r"|(?P<adverb>annually|monthly|quarterly|weekly)\b|p\.?a\.?(?!\w)"
+                        r"|/\s*(?P<slash>year|yr|month|mth|quarter|week)\b)", re.I)
+PERIODS_A_YEAR = {"year": 1, "annum": 1, "yr": 1, "annually": 1, "month": 12, "mth": 12,
+                  "monthly": 12, "quarter": 4, "quarterly": 4, "week": 52, "weekly": 52}
+
+
+# The period named before the sum: "monthly charge … is £85k", "an annual fee of £2m".
+PERIOD_BEFORE = re.compile(r"\b(?P<adverb>monthly|quarterly|weekly|annual|yearly)\s+"
+                           r"(?:[\w-]+\s+){0,2}?(?:charges?|fees?|costs?|prices?|bills?|"
+                           r"subscriptions?|rates?|payments?|spend)\b[^£.;]{0,60}$", re.I)
+PERIODS_A_YEAR |= {"annual": 1, "yearly": 1}
+# The term said with the rate itself: "£30k a month for 4 months".
+RATE_TERM = re.compile(r"\s*(?:for|over)\s+(?:the\s+)?(?:next\s+|first\s+)?$", re.I)
+
+
+def _per_year(text: str, amount: Amount) -> int | None:
+    """How many times a year a sum is paid, if it is a rate."""
+    match = PER_PERIOD.match(text, amount.end)
+    if match is not None:
+        unit = match.group("unit") or match.group("adverb") or match.group("slash") or "year"
+        return PERIODS_A_YEAR[unit.lower()]
+    before = PERIOD_BEFORE.search(text[:amount.start])
+    return PERIODS_A_YEAR[before.group("adverb").lower()] if before else None
+
+
+def _rate_term(text: str, amount: Amount, this_year: int | None) -> float | None:
+    """The term written right after a rate ("£30k a month for 4 months"): the rate's own,
+    whatever the clause goes on to say it is for."""
+    rate = PER_PERIOD.match(text, amount.end)
+    after = rate.end() if rate else amount.end
+    for years, start, _ in durations(text, this_year):
+        if start >= after and RATE_TERM.match(text[after:start]):
+            return years
+    return None
 UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|expires in)\s+"
                    rf"(?:(?:the )?(?:end|start|middle) of\s+|early\s+|late\s+|mid[- ])?"
                    rf"(?:{_MONTH}\s+)?(20\d\d)\b", re.I)
+
+
+# A term given by its dates: "1 March 2027 to 31 October 2028", "start date 1 sept 2027,
+# end date 28 feb 2030", "June 2026 to June 2028".
+_MONTH_ABBR = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+               r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = (rf"(?:(?P<d{{n}}>\d{{{{1,2}}}})(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?P<m{{n}}>{_MONTH_ABBR})\.?"
+         rf"\s+(?P<y{{n}}>20\d\d)\b")
+DATE_SPAN = re.compile(
+    r"\b" + _DATE.format(n=1) + r"\s*(?:-|–|—|to|until|till|through|and)\s*(?:the\s+)?"
+    r"(?:end\s+of\s+)?" + _DATE.format(n=2)
+    + r"|\b" + _DATE.format(n=3) + r"\s*[,;]?\s*(?:and\s+)?(?:an?\s+|the\s+)?end(?:s|ing)?"
+    r"(?:\s+date)?(?:\s+(?:of|on|is|at))?\s*:?\s*" + _DATE.format(n=4), re.I)
+MONTH_NUMBER = {name: n for n, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def _span_years(match: re.Match[str]) -> float:
+    """The length of a term between two dates, the end date included: 1 April 2025 to 31
+    March 2027 is 2 years, and "April 2027 to March 2029" (months only) is too."""
+    n = 1 if match.group("m1") else 3
+    start_month = MONTH_NUMBER[match.group(f"m{n}")[:3].lower()]
+    end_month = MONTH_NUMBER[match.group(f"m{n + 1}")[:3].lower()]
+    months = (int(match.group(f"y{n + 1}")) - int(match.group(f"y{n}"))) * 12 \
+        + end_month - start_month
+    start_day, end_day = match.group(f"d{n}"), match.group(f"d{n + 1}")
+    if start_day and end_day:
+        try:
+            start = datetime.date(int(match.group(f"y{n}")), start_month, int(start_day))
+            end = datetime.date(int(match.group(f"y{n + 1}")), end_month, int(end_day)) \
+                + datetime.timedelta(days=1)
+        except ValueError:
+            return months / 12
+        months = (end.year - start.year) * 12 + end.month - start.month \
+            + (end.day - start.day) / 30.44
+    elif months % 12 == 11:
+        months += 1  # to the end of the month before the anniversary
+    return round(months) / 12 if abs(months - round(months)) < 0.05 else months / 12
 
 
 def _count(text: str) -> float | None:
@@ -156,10 +232,17 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
             found.append((count + half, match.start(), match.end()))
     for pattern, per_year in ((MONTHS, 12), (WEEKS, 52)):
         for match in pattern.finditer(text):
+            if match.group(1).lower() in ("a", "an") and any(
+                    not text[a.end:match.start()].strip() for a in sums):
+                continue  # a rate: "£30k a month"
             count = _count(match.group(1))
             if count is not None:
                 found.append((count / per_year, match.start(), match.end()))
+    spans = [m.span() for m in DATE_SPAN.finditer(text)]
+    found += [(_span_years(m), m.start(), m.end()) for m in DATE_SPAN.finditer(text)]
     for match in UNTIL.finditer(text):
+        if any(lo <= match.start() < hi for lo, hi in spans):
+            continue  # the end of a span of dates, measured from its start
         if int(match.group(1)) > this_year:
             found.append((float(int(match.group(1)) - this_year), match.start(), match.end()))
     return sorted(found, key=lambda f: f[1])
@@ -200,11 +283,32 @@ def _not_spend(text: str, amount: Amount) -> bool:
                          text[amount.end:hi]))
 
 
-def _over_the_term(amount: Amount, years: float) -> Amount:
-    """A yearly price as the contract's worth: "£40 million a year for a three-year
-    contract" is a £120 million contract, which is what the contract-value line measures."""
-    return Amount(amount.value * years, f"{amount.text} a year for {_years(years)}",
-                  amount.start, amount.end)
+class Rate(NamedTuple):
+    """A price by the period, waiting for the term it is paid over."""
+
+    amount: Amount
+    evidence: str
+    several: bool  # said of several contracts
+    years: float | None  # the term stated with it
+    further: bool  # "three further years at £27m a year", after a first year's price
+    per_year: int = 1  # 12 for "a month", 4 for "a quarter"
+
+
+PERIOD_NAMES = {1: "a year", 12: "a month", 4: "a quarter", 52: "a week"}
+
+
+def _over_the_term(amount: Amount, years: float, per_year: int = 1) -> Amount:
+    """A price by the period as the contract's worth: "£40 million a year for a three-year
+    contract" is a £120 million contract, which is what the contract-value line measures,
+    and "£30k a month for 4 months" is £120,000, over the public-facing threshold."""
+    term = _years(years) if per_year == 1 or (years * 12) % 1 else _months(years)
+    return Amount(amount.value * years * per_year,
+                  f"{amount.text} {PERIOD_NAMES[per_year]} for {term}", amount.start, amount.end)
+
+
+def _months(years: float) -> str:
+    months = round(years * 12)
+    return _years(years) if months % 12 == 0 else f"{months} month{'s' * (months != 1)}"
 
 
 # A length written as the contract's own adjective: "a five year hosting agreement",
@@ -225,9 +329,15 @@ def _names_a_term(text: str, end: int) -> bool:
     return bool(TERM_NOUN.match(text, end))
 
 
+# A sum the writer measures theirs against: "since it's way under £100k a month". (A plain
+# "under £100k" may be the cost itself, as an upper bound.)
+MEASURED_AGAINST = re.compile(r"\b(?:way|well|far|comfortably|miles)\s+(?:under|below|"
+                              r"less than|short of)\s*$", re.I)
+
+
 def _names_a_limit(text: str, amount: Amount) -> bool:
     """"the £100m cap", and each of "the £100k and £1m thresholds": limits, not spend."""
-    if LIMIT_NOUN.match(text, amount.end):
+    if LIMIT_NOUN.match(text, amount.end) or MEASURED_AGAINST.search(text[:amount.start]):
         return True
     pair = re.match(r"\s*(?:and|or|vs\.?|versus|,)\s+(?:the\s+)?", text[amount.end:], re.I)
     if pair:
@@ -312,7 +422,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     of sums that are savings, and of a contract named in one sentence and measured in the
     next ("a contract for hosting. The contract will run for 7 years.") or in a table row."""
     said: list[Observation] = []
-    rates: list[tuple[Amount, str, bool, float | None, bool]] = []  # a rate, its term…
+    rates: list[Rate] = []
     previous = previous_text = named_text = previous_label = ""
     named_hosting = False  # whether the contract last named is one for hosting
     hosts: set[str] = set()  # names in sentences that buy hosting
@@ -326,18 +436,22 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for amount in amounts(text):
             if not _not_spend(text, amount) and not _names_a_limit(text, amount) \
                     and not not_proposed(text, amount.start, amount.end):
-                if PER_YEAR.match(text, amount.end):
-                    # A yearly price is multiplied by a term stated with it, else by the
-                    # contract's length once it is known (below).
-                    terms = [years for years, start, end in durations(text, this_year)
-                             if not mentions("facts.not_a_term",
-                                             text[slice(*clause(text, start, end))])]
+                per_year = _per_year(text, amount)
+                if per_year:
+                    # A price by the year (or month) is multiplied by a term stated with
+                    # it, else by the contract's length once it is known (below).
+                    own = _rate_term(text, amount, this_year)
+                    terms = [own] if own else [
+                        years for years, start, end in durations(text, this_year)
+                        if not mentions("facts.not_a_term",
+                                        text[slice(*clause(text, start, end))])]
                     further = [_count(m.group(1)) for m in FURTHER.finditer(text)]
-                    if any(further) and not terms:
-                        rates.append((amount, evidence, several, max(f for f in further if f),
-                                      True))
+                    if any(further) and not terms and per_year == 1:
+                        rates.append(Rate(amount, evidence, several,
+                                          max(f for f in further if f), True))
                         continue
-                    rates.append((amount, evidence, several, max(terms, default=None), False))
+                    rates.append(Rate(amount, evidence, several, max(terms, default=None),
+                                      False, per_year))
                     continue
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = buys_hosting(text)
@@ -345,7 +459,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         # "Lot 2: hosting on AWS, 24 months" then "Lot 3: service desk, 3 years": a line
         # labelled as the next of a series speaks of its own thing (proposals_dev11).
         sibling = _siblings(passage.heading, previous_label)
-        refers = (_starts_with("facts.refers_back", text) or fragment
+        # "… a new hosting contract for our grants system. start date 1 sept 2027, end date
+        # 28 feb 2030": dates with no contract of their own are the last one's (chat-15).
+        dated = any(not _names_a_contract(text[slice(*clause(text, *m.span()))])
+                    for m in DATE_SPAN.finditer(text))
+        refers = (_starts_with("facts.refers_back", text) or fragment or dated
                   or bool(passage.reading)) and not sibling
         for years, start, end in durations(text, this_year):
             if LIMIT_NOUN.match(text, end):
@@ -459,9 +577,13 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     public = _flag(said, "public_facing")
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
-    for amount, evidence, several, years, further in rates:
+    open_rates = []
+    for amount, evidence, several, years, further, per_year in rates:
         years = years or (max(contract) if contract else None)
-        value = _over_the_term(amount, years) if years else amount
+        value = _over_the_term(amount, years, per_year) if years else Amount(
+            amount.value, f"{amount.text} {PERIOD_NAMES[per_year]}", amount.start, amount.end)
+        if not years:
+            open_rates.append(value)
         if further:  # the first year's price, stated before, is part of the same contract
             first = [o.value for o in said if o.fact == ("budgets" if several else "amounts")
                      and FIRST_YEAR.search(o.text)]
@@ -479,7 +601,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         public_facing=public if public is not None else _flag(said, "public_users"),
         crypt_key=any(o.fact == "crypt_key" for o in said),
         said=tuple(said),
-        budgets=[o.value for o in said if o.fact == "budgets"])
+        budgets=[o.value for o in said if o.fact == "budgets"], open_rates=open_rates)
 
 
 def _row_cells(passage: Passage) -> list[tuple[str, str]]:

@@ -85,6 +85,15 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
             f"and anything over {LIMITS['approval-other'].pounds.text} needs spend control "
             "approval."), [o for o in outcomes if o.rule in ("contract-value",
                                                                "approval-threshold")]
+    elif len(crossing) == 1 and crossing[0].rule in CLAIMED and _claims(
+            question, CLAIMED[crossing[0].rule]):
+        # "the SRO reckons there's an exceptional reason, but nobody has agreed that yet":
+        # the line gives way only to a reason spend control accepts (chat-15).
+        verdict, shown = "depends", crossing
+        reason = CLAIMED[crossing[0].rule]
+        sentence = (f"It depends on the {reason}: "
+                    f"{_crossed(crossing[0])}, which crosses a spend control red line unless "
+                    f"there is {'an' if reason[0] in 'aeiou' else 'a'} {reason}." + depends)
     elif crossing:
         names = [_crossed(o) for o in crossing]
         count = "a spend control red line" if len(crossing) == 1 else \
@@ -165,6 +174,19 @@ def _refs(citations: list[Citation]) -> str:
 # A question about a rule's exception ("unless there is a compelling case"), not a purchase.
 EXCEPTION = re.compile(r"\b(compelling case|exceptional reason|exceptions?|wiggle room|"
                        r"flexib\w*|ever (?:allowed|ok|okay|permitted))\b", re.I)
+# The reason each red line gives way to, in the summary's words.
+CLAIMED = {"contract-value": "exceptional reason", "automatic-extension": "compelling case"}
+
+
+def _claims(question: str, reason: str) -> bool:
+    """Whether the question says there is such a reason ("the SRO reckons there's an
+    exceptional reason"), not that there is none ("no exceptional reason for the size")."""
+    return any(not negated(question, m.start(), m.end()) and not re.search(
+        r"\b(?:unless|if|whether|without)\b[^.,;]*$", question[:m.start()], re.I)
+        for m in re.finditer(rf"\b{reason.split()[0]}\w*\s+(?:\w+\s+)?{reason.split()[1]}",
+                             question, re.I))
+
+
 # Without a figure, a question about "our" purchase is told what decides the verdict.
 OURS = re.compile(r"\b(we|we're|we've|our|us|i|my)\b", re.I)
 APPROVAL = re.compile(r"\b(approv\w*|sign[- ]?off|spend control|permission|clearance|"
@@ -186,6 +208,8 @@ DECIDES = {  # rule -> (what decides it, the clauses to quote)
     "approval-threshold": ("how much it costs and whether it is a public-facing digital "
                            "service", ["approval-public", "approval-other"]),
     "crypt-key": ("whether it includes Crypt-Key", ["approval-crypt-key"]),
+    "term": ("how long it runs, which decides what it costs in all",
+             ["approval-public", "approval-other"]),
 }
 
 
@@ -205,6 +229,12 @@ def _undecided(question: str, facts) -> list[str]:
         rules.append("service-and-integrator")
     if not facts.amounts and not facts.crypt_key and APPROVAL.search(question):
         rules.append("approval-threshold")
+    # "£25k a month", the length not settled: a month's price under the threshold says
+    # nothing of the whole (chat-15).
+    threshold = LIMITS["approval-public" if facts.public_facing else "approval-other"]
+    if not facts.crypt_key and any(rate.value <= threshold.pounds.value
+                                   for rate in facts.open_rates):
+        rules.append("term")
     # Read sentence by sentence: "no Crypt-Key." is not put off by a "not agreed yet" later.
     if not facts.crypt_key and any(still_open(sentence, m.start(), m.end())
                                    for sentence in re.split(r"(?<=[.?!])\s+", question)

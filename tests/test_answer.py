@@ -801,3 +801,32 @@ def test_targets_asked_for_must_be_given(answerer) -> None:
     answer = answerer.ask("the tcop mentions the greening govt ICT strategy - what targets "
                           "does that strategy actually set for depts?")
     assert not answer.answered
+
+
+def test_a_price_by_the_month_with_its_length_undecided_depends_on_the_length(answerer) -> None:
+    answer = answerer.ask("public facing webchat, supplier charges £25k a month. we haven't "
+                          "decided whether to go for 3 months or 6. no rollover, no hosting, "
+                          "no crypt-key. do we need approval?")
+    assert answer.verdict.verdict == "depends"
+    assert "how long it runs" in answer.verdict.sentence
+    assert "£25k a month" in answer.verdict.sentence
+    settled = answerer.ask("public facing webchat at £25k a month for 6 months, no rollover, "
+                           "no hosting, no crypt-key. do we need approval?")
+    assert settled.verdict.verdict == "needs_approval"
+
+
+def test_an_exceptional_reason_claimed_leaves_the_red_line_to_that_reason(answerer) -> None:
+    claimed = answerer.ask("we want a single £160m IT contract. the SRO reckons there's an "
+                           "exceptional reason (security) but nobody has agreed it yet. "
+                           "does it cross the red line?")
+    assert claimed.verdict.verdict == "depends"
+    assert claimed.verdict.sentence.startswith("It depends on the exceptional reason")
+    none = answerer.ask("we want a single £160m IT contract, no exceptional reason, it's "
+                        "just easier. does it cross the red line?")
+    assert none.verdict.verdict == "crosses"
+
+
+def test_chat_words_for_developers_are_not_spelling_mistakes(answerer) -> None:
+    answer = answerer.ask("our own devs do the integration for a £50k internal dev contract, "
+                          "do we need approval?")
+    assert "deus" not in answer.text and "deus" not in str(answer.to_dict()["corrections"])

@@ -274,3 +274,41 @@ def test_hosting_and_integrating_the_system_gives_one_supplier_both_roles() -> N
                     "integrate the systems.")["service-and-integrator"] == "crosses"
     assert verdicts("We are buying it in three lots. No single supplier will both run and "
                     "integrate the service.").get("service-and-integrator") != "crosses"
+
+
+@pytest.mark.parametrize("text, years", [
+    ("start date 1 sept 2027, end date 28 feb 2030", 2.5),
+    ("1 march 2027 to 31 october 2028", 20 / 12),
+    ("1 April 2025 to 31 March 2027", 2.0),
+    ("from April 2027 to March 2029", 2.0),
+    ("runs June 2026 to June 2028", 2.0),
+])
+def test_a_term_given_by_its_dates_is_measured_from_start_to_end(text: str, years: float) -> None:
+    assert [round(y, 3) for y, _, _ in durations(text, this_year=2026)] == [round(years, 3)]
+
+
+@pytest.mark.parametrize("text, rule, verdict", [
+    # A price by the month or quarter is what the contract is worth over its term (chat-15).
+    ("A citizen-facing service built by an agency team at £30k a month for 4 months.",
+     "approval-threshold", "needs_approval"),
+    ("Our internal platform's monthly charge is £85k on a 12 month fixed term.",
+     "approval-threshold", "needs_approval"),
+    ("An internal knowledge base billed at £45k a quarter for 6 years.",
+     "approval-threshold", "needs_approval"),
+    # A sum the writer measures theirs against is no price: "way under £100k a month".
+    ("The internal tool costs £60k in all, which is way under £1.5m.", "approval-threshold",
+     "within"),
+    # "isn't" is "is not", and "deemed agreed if we don't reply" is automatic.
+    ("A new hosting contract for 18 months; the hosting firm isn't the integrator.",
+     "service-and-integrator", "within"),
+    ("The vendor isn't doing any integration on the £50k tool.", "service-and-integrator",
+     "within"),
+    ("The contract's extra year is deemed agreed if we don't reply to their notice.",
+     "automatic-extension", "crosses"),
+    # Dates after the hosting contract they measure, with no contract of their own.
+    ("We are awarding a new hosting contract for our grants system. Start date 1 sept "
+     "2027, end date 28 feb 2030, fixed price £180k.", "hosting-length", "crosses"),
+])
+def test_rates_dates_and_contractions_in_chat_scenarios(text: str, rule: str,
+                                                        verdict: str) -> None:
+    assert verdicts(text)[rule] == verdict
