@@ -126,7 +126,7 @@ DEFERS_BACK = re.compile(r"\W*(?:(?:but|though|although)\s+(?:that|this|it)\s|(?
                          r"we will|we['’]d)\s+(?:\w+\s+){1,2}?(?:on\s+|about\s+)?(?:that|this)\b|"
                          # "…, will pick that up with the vendor at some point", "…; those
                          # will come in a later iteration" (proposals_dev12)
-                         r"(?:will|(?:those|these|they|both)\s+will)\s)",
+                         r"(?:will|(?:those|these|they|both|that|this)\s+will)\s)",
                          re.I)  # "…, but that will be considered later", "; we'll decide on that"
 # A passage that asks rather than says: see `asserts`.
 QUESTION = re.compile(r"\?[\s\"”’')]*$")
@@ -245,6 +245,14 @@ def _words_between(text: str) -> int:
     return len(WORD.findall(text))
 
 
+# A clause whose subject is denied denies its verb: "No data will be kept in …".
+NO_SUBJECT = re.compile(r"\W*(?:no|none of the)\s+(?:[\w-]+\s+){1,2}(?:(?:will|would|shall|"
+                        r"can|may|must|should)\s+be|is|are|was|were|gets?)\b", re.I)
+RELATIVE = re.compile(r"\b(?:that|which|who)\s+(?:is|are|was|were)\s+$", re.I)
+# "no go-live without a health check": two denials make a requirement.
+DENIED_BEFORE = re.compile(r"\b(?:no|not|never|nothing)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+
+
 def negated(text: str, start: int, end: int | None = None) -> bool:
     """Whether the phrase at text[start:end] is negated: "no automatic extension",
     "will not be extended automatically", "automatic extensions are not permitted"."""
@@ -255,14 +263,20 @@ def negated(text: str, start: int, end: int | None = None) -> bool:
     reach = cues()["negation"]["reach"]
     exempt = [(m.start(), m.end()) for m in find("negation.not_negation", text)]
     short = {w.lower() for w in cues()["negation"]["determiners"]}
+    if NO_SUBJECT.match(text[lo:start]):
+        return True  # "No data will be kept in proprietary formats" (proposals_dev13)
     for cue in find("negation.before", text[lo:start]):
         at = lo + cue.start()
         if any(a <= at < b for a, b in exempt):
             continue
+        if cue.group(0).lower() == "without" and DENIED_BEFORE.search(text[lo:at]) \
+                or re.search(r"\bwithout\b", text[lo + cue.end():start], re.I):
+            continue  # "There will be no go-live without an IT health check" requires one
         # "no" and "without" govern a noun phrase: "no automatic extension and a break
-        # clause" does not negate the break clause.
+        # clause" does not negate the break clause; nor does a relative clause's "not" the
+        # verb after it ("results that are not commercially sensitive will be published").
         limit = cues()["negation"]["determiner_reach"] if cue.group(0).lower() in short \
-            else reach
+            or RELATIVE.search(text[lo:at]) else reach
         if _words_between(text[at:start]) <= limit:
             return True
     for cue in find("negation.after", text[end:hi]):
@@ -380,6 +394,12 @@ def _is_title(passage: Passage) -> bool:
 
 
 LABELLED = re.compile(r"([A-Z][\w&/ -]*?):\s+(\S.*)")  # "Security: to follow."
+# A paragraph's run-in label: "3. Security. The accreditation approach will be agreed…",
+# "Data and lock-in. Models will be written in Python" (proposals_dev13). A label names
+# the subject and says nothing of it, so it is the heading of what follows, never evidence.
+RUN_IN = re.compile(r"[A-Z][\w'’&/-]*(?:\s+[\w'’&/-]+){0,3}\.")
+NOT_A_LABEL = re.compile(r"\b(?:we|it|they|this|that|there|is|are|was|were|will|has|have|"
+                         r"had|do|does|did|not|no|yes|none|can|may)\b", re.I)
 
 
 def asserts(passage: Passage) -> bool:
@@ -404,15 +424,20 @@ def passages(text: str) -> list[Passage]:
                 # A cell under its label, as a .docx table reads: "Total", "£150 million".
                 found.append(Passage(f"{heading} | {piece}", heading, f"{heading}: {piece}"))
                 continue
-            for sentence in split_sentences(piece):
+            under = heading
+            for n, sentence in enumerate(split_sentences(piece)):
                 sentence = sentence.strip()
                 label = LABELLED.fullmatch(sentence)
+                if n == 0 and RUN_IN.fullmatch(sentence) and not NOT_A_LABEL.search(sentence) \
+                        and len(piece.strip()) > len(sentence):
+                    under = sentence.rstrip(".")
+                    continue
                 if label and len(WORD.findall(label.group(1))) <= 3:
                     # "Security: to follow." is the heading "Security" and its answer, on
                     # one line: read as "## Security" then "To follow." would be.
                     found.append(Passage(sentence, label.group(1), label.group(2)))
                 elif re.search(r"\w", sentence):
-                    found.append(Passage(sentence, heading))
+                    found.append(Passage(sentence, under))
         pieces.clear()
 
     for i, line in enumerate(lines):

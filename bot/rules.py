@@ -353,6 +353,7 @@ def _siblings(label: str, previous: str) -> bool:
     return len(a) == len(b) == 2 and a[0].lower() == b[0].lower() and a[1] != b[1]
 
 
+TOTAL = re.compile(r"\W*(?:(?:the\s+)?total|in total|overall|altogether)\b", re.I)
 IT_BEFORE = re.compile(r"\b(?:it|this|that)\b", re.I)
 
 
@@ -425,6 +426,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     rates: list[Rate] = []
     previous = previous_text = named_text = previous_label = ""
     named_hosting = False  # whether the contract last named is one for hosting
+    split = False  # whether the purchase has been said to be several contracts
     hosts: set[str] = set()  # names in sentences that buy hosting
     for at, item in enumerate(sentences):
         passage = item if isinstance(item, Passage) else Passage(item)
@@ -432,7 +434,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         if _refused_next(sentences[at + 1:at + 2]):
             continue  # "The supplier asked for an evergreen contract. We refused."
         context = f"{previous} {passage.heading}"
-        several = mentions("facts.several_contracts", text)
+        # "We will split the work into three lots… Total: £114m.": the total of a purchase
+        # already said to be several contracts is theirs, not one's (proposals_dev13).
+        several = mentions("facts.several_contracts", text) or split and (
+            mentions("facts.total_rows", passage.heading) or bool(TOTAL.match(text)))
+        split = split or mentions("facts.several_contracts", text)
         for amount in amounts(text):
             if not _not_spend(text, amount) and not _names_a_limit(text, amount) \
                     and not not_proposed(text, amount.start, amount.end):

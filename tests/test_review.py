@@ -118,7 +118,11 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # session's earlier changes and before any for it; 0.963 (313/325) / 25 of 25 / 0
           # after (questions quoted in a reply, "Label: value" lines, numbered paragraphs,
           # "On the commercial side, the agreement…", what stays on GOV.UK as it is now).
-          "proposals_dev12.yaml": (0.963, 1.0, 0)}
+          "proposals_dev12.yaml": (0.963, 1.0, 0),
+          # Written blind in session 13: 0.926 (301/325) / 20 of 25 (23 with the convention
+          # that a contract over £100m is reported without approval) / 1 false red line
+          # unseen; tuned on since.
+          "proposals_dev13.yaml": (0.966, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -277,6 +281,13 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "- Lot 3: service desk, £31m, 3 years", ["approval-threshold"]),
     ("New hosting contract:\n- Hosting: AWS, £41m\n- Term: 3 years",
      ["approval-threshold", "hosting-length"]),
+    # The total of a purchase said to be split into lots is theirs, not one contract's;
+    # "integrator too" gives the one operating it both roles (proposals_dev13).
+    ("We will split the work into three lots, each competed separately.\n\n- Lot 1: build, "
+     "£64m\n- Lot 2: service integration, £41m\n\nTotal: £114m.", ["approval-threshold"]),
+    ("Pennine Digital will operate the service day to day. For the same service, we have "
+     "asked Pennine to act as our systems integrator too. Total cost: £2.1 million.",
+     ["approval-threshold", "service-and-integrator"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
@@ -729,3 +740,26 @@ def test_leaving_our_own_data_centre_is_no_concern_and_research_in_phase_two_a_g
     got = statuses(reviewer, "We're moving 140 applications out of our own data centre onto "
                              "public cloud. User research is planned for the second phase.")
     assert (got["cloud-first"], got["user-needs"]) == ("addressed", "not_mentioned")
+
+
+@pytest.mark.parametrize("text, criterion, status", [
+    # A paragraph's run-in label is its heading, never evidence (proposals_dev13).
+    ("3. Security. The security accreditation approach will be agreed in a later phase.",
+     "secure", "not_mentioned"),
+    # A clause whose subject is denied denies its verb; "no go-live without" requires;
+    # a relative clause's "not" stays in it.
+    ("No data will be kept in proprietary formats: everything is stored as CSV.", "open",
+     "addressed"),
+    ("There will be no go-live without an IT health check from a CHECK provider.", "secure",
+     "addressed"),
+    ("Sample results that are not commercially sensitive will be published as open data in "
+     "CSV under the Open Government Licence.", "open", "addressed"),
+    # "; that will start once…" puts off what the clause before it has not done.
+    ("We have not done formal user research yet; that will start once the supplier is on "
+     "board.", "user-needs", "not_mentioned"),
+    ("Splitting the work into lots stops us being locked in to one supplier.", "openness",
+     "addressed"),
+])
+def test_careful_sentences_in_proposals_dev13(reviewer, text: str, criterion: str,
+                                              status: str) -> None:
+    assert statuses(reviewer, text)[criterion] == status
