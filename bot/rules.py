@@ -321,8 +321,12 @@ TERM_NOUN = re.compile(r"[\s-]+(?:[\w-]+\s+)?(?:hosting|contract|deal|agreement|
                        r"|\s+of\s+(?:[\w-]+\s+)?(?:support|maintenance|hosting)\b", re.I)
 # A sum that names a limit rather than what is spent: "where does the £1m threshold come
 # from?", "does the £100m red line apply to call-offs?".
-LIMIT_NOUN = re.compile(r"\s*(?:approval\s+|spend(?:ing)?\s+control\s+)?(?:threshold|limit|"
-                        r"red[- ]line|line|cap|ceiling|rule)s?\b", re.I)
+LIMIT_NOUN = re.compile(r"\s*(?:approval\s+|spend(?:ing)?\s+control\s+|hosting\s+|contract\s+)?"
+                        r"(?:threshold|limit|red[- ]line|line|cap|ceiling|rule)s?\b", re.I)
+# A sum given as an example of a limit: "was there an older cap on IT contract size, like
+# £250m?" (chat-15).
+LIMIT_BEFORE = re.compile(r"\b(?:cap|limit|ceiling|threshold)s?\b[^.;?£]{0,40}?"
+                          r"\b(?:like|such as|say)\s*$", re.I)
 
 
 def _names_a_term(text: str, end: int) -> bool:
@@ -337,7 +341,8 @@ MEASURED_AGAINST = re.compile(r"\b(?:way|well|far|comfortably|miles)\s+(?:under|
 
 def _names_a_limit(text: str, amount: Amount) -> bool:
     """"the £100m cap", and each of "the £100k and £1m thresholds": limits, not spend."""
-    if LIMIT_NOUN.match(text, amount.end) or MEASURED_AGAINST.search(text[:amount.start]):
+    if LIMIT_NOUN.match(text, amount.end) or MEASURED_AGAINST.search(text[:amount.start]) \
+            or LIMIT_BEFORE.search(text[:amount.start]):
         return True
     pair = re.match(r"\s*(?:and|or|vs\.?|versus|,)\s+(?:the\s+)?", text[amount.end:], re.I)
     if pair:

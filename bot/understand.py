@@ -44,6 +44,13 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 RUN_TOGETHER = re.compile(r"(?<=\d)(?=(?:yrs?|years?|mths?|months?|wks?|weeks?)\b)", re.I)
 # A short name run into its year: "TG2005" is "TG 2005", so the abbreviation is spelled out.
 GLUED_YEAR = re.compile(r"\b([A-Z][A-Za-z]{1,4})((?:19|20)\d\d)\b")
+# … or its year's last two figures: "TG05" is "TG 2005" (chat-15).
+GLUED_SHORT_YEAR = re.compile(r"\b([A-Z]{2,5})([0-2]\d)\b")
+# An acronym the question spells out itself: "the CSIA (central sponsor for info
+# assurance)", "central sponsor for info assurance (CSIA)" is no unknown name.
+DEFINED_AFTER = re.compile(r"\b([A-Z]{2,6})s?\s*\(([^()]{3,80})\)")
+DEFINED_BEFORE = re.compile(r"([^()]{3,80}?)\s*\(([A-Z]{2,6})s?\)")
+LINK_WORDS = frozenset({"for", "of", "and", "the", "&", "on", "in", "to"})
 VERSION = re.compile(r"\bv(\d{1,2})\b", re.I)  # "v6": the guidance writes "version 6"
 POSSESSIVE = re.compile(r"['’]s?$")
 MIN_CORRECTABLE = 4  # shorter words are too often right and too easily mis-corrected
@@ -191,6 +198,21 @@ def vocabulary(texts: list[str]) -> Counter[str]:
     return Counter(w.lower() for text in texts for w in tokens(text) if w[:1].isalpha())
 
 
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words if w.lower() not in LINK_WORDS).lower()
+
+
+def _defined_acronyms(question: str) -> set[str]:
+    """Acronyms spelled out beside them in the question, in lower case."""
+    found = {m.group(1).lower() for m in DEFINED_AFTER.finditer(question)
+             if _initials(WORD.findall(m.group(2))) == m.group(1).lower()}
+    for m in DEFINED_BEFORE.finditer(question):
+        words = WORD.findall(m.group(1))
+        if any(_initials(words[i:]) == m.group(2).lower() for i in range(len(words))):
+            found.add(m.group(2).lower())
+    return found
+
+
 def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Understood:
     corrections: list[tuple[str, str]] = []
     resolved: set[str] = set()
@@ -217,6 +239,8 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
 
     question = RUN_TOGETHER.sub(" ", lexicon.without_chat_phrases(question))
     question = GLUED_YEAR.sub(r"\1 \2", question)
+    question = GLUED_SHORT_YEAR.sub(r"\1 20\2", question)
+    resolved |= _defined_acronyms(question)
     for match in VERSION.finditer(question):
         corrections.append((match.group(0), f"version {match.group(1)}"))
     question = VERSION.sub(r"version \1", question)

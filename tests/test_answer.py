@@ -830,3 +830,27 @@ def test_chat_words_for_developers_are_not_spelling_mistakes(answerer) -> None:
     answer = answerer.ask("our own devs do the integration for a £50k internal dev contract, "
                           "do we need approval?")
     assert "deus" not in answer.text and "deus" not in str(answer.to_dict()["corrections"])
+
+
+def test_an_acronym_spelled_out_in_the_question_is_no_unknown_name(answerer) -> None:
+    answer = answerer.ask("TG 2005: what was the CSIA (central sponsor for info assurance) "
+                          "going to improve?")
+    assert answer.answered and answer.citations[0].doc_id == "transformational-government-2005"
+    made_up = answerer.ask("TG 2005: what was the XQZ (a bunch of cool dogs) going to do?")
+    assert not made_up.answered
+
+
+def test_a_name_run_into_two_figures_of_its_year_is_spelled_out(answerer) -> None:
+    answer = answerer.ask("TG05 portfolio mgmt - whose methodology were depts meant to build "
+                          "on? DWP/HMRC?")
+    assert answer.answered
+    assert "Department for Work and Pensions" in answer.text
+
+
+def test_a_limit_named_in_a_question_is_no_purchase(answerer) -> None:
+    cap = answerer.ask("for the 2 yr hosting cap, does the clock start from contract signature "
+                       "or from go-live?")
+    assert cap.verdict is None or not cap.verdict.outcomes
+    example = answerer.ask("before the red lines came in in 2014, was there an older cap on IT "
+                           "contract size, like £250m or something?")
+    assert example.verdict is None or not example.verdict.outcomes
