@@ -37,8 +37,10 @@ GRAND = re.compile(rf"\b(?P<n>{_NUMBER}|{_WORD_NUMBER})\s*(?P<scale>grand)\b", r
 # "about two hundred k" (chat-14): thousands of pounds in words. Only after number words:
 # "12k users" and "200k requests" are counts, not money.
 WORDS_K = re.compile(rf"\b(?P<n>{_WORD_NUMBER})\s+(?P<scale>k)\b", re.I)
+# "50p per application": a price in pence.
+PENCE = re.compile(r"\b(?P<n>\d{1,2})p\b(?=\s+(?:per|a|each|for each)\b)", re.I)
 # Every sum a pattern finds contains one of these: a quick test that most text fails.
-_MONEY_HINT = re.compile(r"£|pounds|gbp|quid|grand|\s+k\b", re.I)
+_MONEY_HINT = re.compile(r"£|pounds|gbp|quid|grand|\s+k\b|\dp\b", re.I)
 _FRACTION = re.compile(r"^(?:(?P<whole>.+?)\s+and\s+)?(?:(?:a|an|one)\s+)?"
                        r"(?P<frac>three quarters|half|quarter|third)"
                        r"(?:\s+of)?(?:\s+(?:a|an|one))?(?:\s+(?P<scale>thousand|million|"
@@ -105,6 +107,8 @@ def amounts(text: str) -> list[Amount]:
             if number:
                 found.append(Amount(number * _scale(match.group("scale")),
                                     match.group(0).strip(), match.start(), match.end()))
+    found += [Amount(int(m.group("n")) / 100, m.group(0), m.start(), m.end())
+              for m in PENCE.finditer(text)]
     return sorted(found, key=lambda a: a.start)
 
 

@@ -108,7 +108,7 @@ class RuleOutcome:
 
 _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|"
           r"november|december)")
-_COUNT = (r"\d{1,2}(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+_COUNT = (r"\d{1,3}(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
           r"twelve|thirteen|fourteen|fifteen|sixteen|eighteen|twenty|twenty-four|thirty|"
           r"thirty-six|forty-eight|sixty")
 YEARS = re.compile(rf"\b({_COUNT})(?:[- ]and[- ]a[- ]half)?[- ](?:calendar[- ])?years?\b",
@@ -154,6 +154,58 @@ def _per_year(text: str, amount: Amount) -> int | None:
     return PERIODS_A_YEAR[before.group("adverb").lower()] if before else None
 
 
+# A price by the unit: "£12 per case", "50p per application", "£1.50 per check".
+PER_UNIT = re.compile(r"\s*(?:per|a|each|for each|for every)\s+([a-z]{3,})\b", re.I)
+_QUANTITY = r"(\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?"
+PERIOD_WORDS = frozenset(PERIODS_A_YEAR) | {"years", "months", "weeks", "day", "days"}
+
+
+def _units(text: str, amount: Amount) -> list[tuple[float, str]] | None:
+    """The counts a price by the unit is paid for, as the text estimates them ("about 40k
+    cases", "anywhere from 50k to 100k checks"): the spend is the price times the count,
+    and a range of counts is a range of spend."""
+    unit = PER_UNIT.match(text, amount.end)
+    if unit is None or unit.group(1).lower() in PERIOD_WORDS:
+        return None
+    noun = re.escape(unit.group(1).lower().rstrip("s"))
+    counted = rf"\s+(?:[a-z-]+\s+)?{noun}(?:e?s)?\b"
+    ranged = re.search(rf"{_QUANTITY}\s*(?:to|-|–|and)\s*{_QUANTITY}{counted}", text, re.I)
+    if ranged:
+        return [(_quantity(ranged.group(1), ranged.group(2)), ranged.group(0).strip()),
+                (_quantity(ranged.group(3), ranged.group(4)), ranged.group(0).strip())]
+    single = [m for m in re.finditer(rf"{_QUANTITY}{counted}", text, re.I)
+              if not amount.start <= m.start() < amount.end]
+    return [(_quantity(m.group(1), m.group(2)), m.group(0).strip()) for m in single[:1]] \
+        or None
+
+
+def _quantity(number: str, scale: str | None) -> float:
+    factor = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get((scale or "").lower(), 1)
+    return float(number.replace(",", "")) * factor
+
+
+# Parts of one contract priced apart: "£60m for the build plus £45m for 5 yrs of run and
+# maintain, all in one contract" is a £105m contract.
+ONE_CONTRACT = re.compile(r"\b(?:all|both)\s+(?:in|under)\s+(?:one|a single|the same)\s+"
+                          r"(?:[\w-]+\s+)?(?:contract|deal|agreement)\b", re.I)
+PLUS = re.compile(r"\s+(?:[^£.;]{0,40}?\s)?(?:plus|\+|and)\s+(?:another\s+|a further\s+)?$",
+                  re.I)
+
+
+def _summed(text: str, found: list[Amount]) -> Amount | None:
+    """The sum of parts a sentence says are one contract, if it says so."""
+    if len(found) < 2 or not ONE_CONTRACT.search(text):
+        return None
+    parts = [found[0]]
+    for amount in found[1:]:
+        if PLUS.match(text[parts[-1].end:amount.start]):
+            parts.append(amount)
+    if len(parts) < 2:
+        return None
+    return Amount(sum(a.value for a in parts), " + ".join(a.text for a in parts),
+                  parts[0].start, parts[-1].end)
+
+
 def _rate_term(text: str, amount: Amount, this_year: int | None) -> float | None:
     """The term written right after a rate ("£30k a month for 4 months"): the rate's own,
     whatever the clause goes on to say it is for."""
@@ -181,6 +233,28 @@ DATE_SPAN = re.compile(
     r"(?:\s+date)?(?:\s+(?:of|on|is|at))?\s*:?\s*" + _DATE.format(n=4), re.I)
 MONTH_NUMBER = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+class Term(float):
+    """A length in years that keeps how it was written, when no one figure says it: "104
+    weeks plus 6 weeks" is shown so, not as a number of months nobody wrote."""
+
+    written: str
+
+    def __new__(cls, years: float, written: str) -> Term:
+        term = super().__new__(cls, years)
+        term.written = written
+        return term
+
+
+def _plural(length: str) -> str:
+    """ "6 week" (as in "a 6 week exit period") as "6 weeks"."""
+    return re.sub(r"^(\d+(?:\.\d+)?)[- ](year|month|week)$",
+                  lambda m: f"{m.group(1)} {m.group(2)}{'s' * (m.group(1) != '1')}", length)
+
+
+ADDED_TERM = re.compile(r"\s+(?:of\s+(?:[\w/-]+\s+){0,3})?(?:plus|\+|followed by|and then)\s+"
+                        r"(?:an?\s+|another\s+)?(?:(?:further|extra|additional)\s+)?", re.I)
 
 
 def _span_years(match: re.Match[str]) -> float:
@@ -238,6 +312,13 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
             count = _count(match.group(1))
             if count is not None:
                 found.append((count / per_year, match.start(), match.end()))
+    # "104 weeks of live hosting plus a 6 week exit period": one term, the two added.
+    found.sort(key=lambda f: f[1])
+    for (a, a_start, a_end), (b, b_start, b_end) in zip(found, found[1:], strict=False):
+        if ADDED_TERM.fullmatch(text[a_end:b_start]):
+            written = " plus ".join(_plural(text[lo:hi]) for lo, hi in ((a_start, a_end),
+                                                                          (b_start, b_end)))
+            found.append((Term(a + b, written), a_start, b_end))
     spans = [m.span() for m in DATE_SPAN.finditer(text)]
     found += [(_span_years(m), m.start(), m.end()) for m in DATE_SPAN.finditer(text)]
     for match in UNTIL.finditer(text):
@@ -444,7 +525,26 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         several = mentions("facts.several_contracts", text) or split and (
             mentions("facts.total_rows", passage.heading) or bool(TOTAL.match(text)))
         split = split or mentions("facts.several_contracts", text)
+        spent = [a for a in amounts(text) if not _not_spend(text, a)
+                 and not _names_a_limit(text, a) and not not_proposed(text, a.start, a.end)]
+        whole = _summed(text, spent)
+        if whole is not None:
+            said.append(Observation("budgets" if several else "amounts", whole, evidence))
         for amount in amounts(text):
+            if whole is not None and whole.start <= amount.start < whole.end:
+                continue  # a part of the contract summed above
+            # The count may follow in the next sentence ("£1.50 per check. Volumes could
+            # be anywhere from 50k to 100k checks").
+            after = sentences[at + 1:at + 2]
+            counts = _units(text + " " + " ".join(
+                a.read if isinstance(a, Passage) else a for a in after), amount)
+            if counts and amount in spent:
+                for count, words in counts:
+                    per = PER_UNIT.match(text, amount.end).group(0).strip()
+                    said.append(Observation("amounts", Amount(
+                        amount.value * count, f"{amount.text} {per} for {words}",
+                        amount.start, amount.end), evidence))
+                continue
             if not _not_spend(text, amount) and not _names_a_limit(text, amount) \
                     and not not_proposed(text, amount.start, amount.end):
                 per_year = _per_year(text, amount)
@@ -482,7 +582,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if already_made(text):
                 continue  # signed in 2023, whichever clause holds its end (chat-13)
             lo, hi = clause(text, start, end)
-            if not _names_a_term(text, end) and mentions("facts.not_a_term", text[lo:hi]) \
+            # A term with a period added to it is the contract's, whatever the period is
+            # for: "104 weeks of live hosting plus a 6 week transition/exit period" (chat-16).
+            added = bool(ADDED_TERM.search(text[start:end]))
+            if not _names_a_term(text, end) and not added \
+                    and mentions("facts.not_a_term", text[lo:hi]) \
                     or not_proposed(text, start, end) or deferred(text, start, end):
                 continue  # "length not agreed yet, the supplier is pushing for 3 years"
             if SPREAD.search(text[lo:start]) and amounts(text[lo:start]) \
@@ -809,7 +913,8 @@ def judge(facts: Facts) -> list[RuleOutcome]:
         limit = LIMITS["hosting-length"]
         crosses = facts.hosting_years > limit.years
         outcomes.append(RuleOutcome(
-            "hosting-length", "crosses" if crosses else "within", _years(facts.hosting_years),
+            "hosting-length", "crosses" if crosses else "within",
+            getattr(facts.hosting_years, "written", None) or _years(facts.hosting_years),
             _years(limit.years), limit.clause,
             _evidence(facts, "hosting_years", lambda y: y > limit.years or not crosses)))
     if facts.automatic_extension is not None:

@@ -30,9 +30,14 @@ LEXICON_NAME = "lexicon.toml"
 # "1.5m", "90k", "2bn" typed without a pound sign: money in a question about spend, unless a
 # count follows ("5m users").
 CASUAL_MONEY = re.compile(
-    r"(?<![£$€\w.])(\d+(?:\.\d+)?\s?(?:k|m|mn|bn|million|billion))\b(?!\s*(?:users|people|"
+    r"(?<![£$€\w.])(\d+(?:\.\d+)?\s?(?:k|m|mn|bn|million|billion))\b"
+    # "50k to 100k checks": the first of a range of counts is a count too.
+    r"(?!\s*(?:(?:to|-|–|or|and)\s*\d+(?:\.\d+)?\s?(?:k|m|mn|bn|million|billion)\s+)?(?:users|people|"
     r"citizens|customers|visits|visitors|transactions|records|calls|pages|documents|staff|"
-    r"hours|minutes|miles|metres|meters|rows|lines|words|downloads|requests|cases)\b)",
+    r"hours|minutes|miles|metres|meters|rows|lines|words|downloads|requests|cases|checks|"
+    r"applications|submissions|claims|licences|licenses|seats|units|devices|payments|forms|"
+    r"orders|reports|tickets|messages|emails|texts|searches|bookings|appointments|uploads|"
+    r"sessions|accounts|queries|returns|referrals|households|businesses|employers)\b)",
     re.I)
 # "half a million", "a quarter of a billion" with no pounds or pound sign: money, said so.
 WORD_MONEY = re.compile(

@@ -65,6 +65,11 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         # "can we appeal if spend control says no?" is about the process; "we signed a
         # contract last month without approval" about one already made.
         return None
+    if not ours and not any(not not_proposed(question, m.start(), m.end())
+                            for m in PURCHASE.finditer(question)):
+        # "how much of the £1.4bn legacy spend did the 2005 strategy free up?" names a sum,
+        # not a purchase (chat-16).
+        return None
     open_rules = _undecided(question, facts)
     if not outcomes and not open_rules:
         return None
@@ -78,7 +83,8 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
     depends = f" It also depends on {' and '.join(DECIDES[r][0] for r in open_rules)}." \
         if open_rules else ""
     extra = [LIMITS[key].clause for r in open_rules for key in DECIDES[r][1]]
-    if len(values) > 1 and values[0] <= contract_limit < values[-1]:
+    if len(values) > 1 and values[0] <= contract_limit < values[-1] and (
+            _straddles(question, LIMITS["contract-value"]) or _estimated(facts)):
         verdict, sentence, shown = "depends", (
             f"It depends on the final value: anything over "
             f"{LIMITS['contract-value'].pounds.text} would cross a spend control red line, "
@@ -94,6 +100,13 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence = (f"It depends on the {reason}: "
                     f"{_crossed(crossing[0])}, which crosses a spend control red line unless "
                     f"there is {'an' if reason[0] in 'aeiou' else 'a'} {reason}." + depends)
+    elif [o.rule for o in crossing] == ["service-and-integrator"] and SAME_PART_DOUBT.search(
+            question):
+        # "not sure if agency + parent dept count as the same part of govt" (chat-16).
+        verdict, shown = "depends", crossing
+        sentence = ("It depends on whether both are in the same part of government: one "
+                    "supplier providing a service may not also be its system integrator there."
+                    + depends)
     elif crossing:
         names = [_crossed(o) for o in crossing]
         count = "a spend control red line" if len(crossing) == 1 else \
@@ -102,7 +115,9 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence = f"That would cross {count}: {'; and '.join(names)}."
         if any(o.rule == "contract-value" for o in crossing):
             sentence = sentence[:-1] + ", unless there is an exceptional reason."
-    elif approval is not None and not facts.crypt_key and _straddles(question, threshold):
+    elif approval is not None and not facts.crypt_key and (
+            _straddles(question, threshold)
+            or _estimated(facts) and values[0] <= threshold.pounds.value < values[-1]):
         verdict, shown = "depends", [approval]
         sentence = (f"It depends on the final cost: anything over {threshold.pounds.text}"
                     f"{' for a public-facing digital service' if facts.public_facing else ''}"
@@ -167,6 +182,13 @@ def _straddles(question: str, limit: Limit) -> bool:
                for a, b in zip(found, found[1:], strict=False))
 
 
+def _estimated(facts) -> bool:
+    """Whether the facts hold one price estimated over a range of counts ("£1.50 per check,
+    anywhere from 50k to 100k checks"): two sums read from one clause."""
+    texts = [a.text for a in facts.amounts]
+    return len(texts) != len(set(texts))
+
+
 def _refs(citations: list[Citation]) -> str:
     return "".join(f"[{c.n}]" for c in citations)
 
@@ -174,6 +196,9 @@ def _refs(citations: list[Citation]) -> str:
 # A question about a rule's exception ("unless there is a compelling case"), not a purchase.
 EXCEPTION = re.compile(r"\b(compelling case|exceptional reason|exceptions?|wiggle room|"
                        r"flexib\w*|ever (?:allowed|ok|okay|permitted))\b", re.I)
+# A question unsure whether two bodies are one part of government, as the red line asks.
+SAME_PART_DOUBT = re.compile(r"\b(?:not sure|unsure|unclear|whether|if|does|do|would)\b"
+                             r"[^.?!]{0,60}\bsame part of (?:government|govt)\b", re.I)
 # The reason each red line gives way to, in the summary's words.
 CLAIMED = {"contract-value": "exceptional reason", "automatic-extension": "compelling case"}
 
@@ -245,8 +270,11 @@ def _undecided(question: str, facts) -> list[str]:
 
 def _length(found: str) -> str:
     """"2.5 years" as "30 months": a length as people say it, with no figure they did not."""
-    number = float(found.split()[0])
-    return found if number.is_integer() else f"{round(number * 12)} months"
+    try:
+        number = float(found.split()[0])
+    except ValueError:
+        return found
+    return found if number.is_integer() or " plus " in found else f"{round(number * 12)} months"
 
 
 def _crossed(outcome: RuleOutcome) -> str:

@@ -854,3 +854,34 @@ def test_a_limit_named_in_a_question_is_no_purchase(answerer) -> None:
     example = answerer.ask("before the red lines came in in 2014, was there an older cap on IT "
                            "contract size, like £250m or something?")
     assert example.verdict is None or not example.verdict.outcomes
+
+
+def test_a_unit_price_over_a_range_of_counts_depends_on_the_count(answerer) -> None:
+    answer = answerer.ask("public facing identity check, supplier charges £1.50 per check. "
+                          "volumes could be anywhere from 50k to 100k checks over the 12 month "
+                          "fixed term. no hosting, no rollover, separate SI, no crypt-key. "
+                          "approval needed?")
+    assert answer.verdict.verdict == "depends"
+    assert "£100,000" in answer.verdict.sentence
+
+
+def test_a_doubt_about_the_same_part_of_government_leaves_the_line_to_it(answerer) -> None:
+    answer = answerer.ask("the firm that runs our agency's internal back office wants to be the "
+                          "SI for that same service too, but the SI contract would be let by "
+                          "our parent department. not sure if agency and parent dept count as "
+                          "the same part of govt?")
+    assert answer.verdict.verdict == "depends"
+    assert "same part of government" in answer.verdict.sentence
+
+
+def test_a_sum_named_in_a_question_about_a_strategy_is_no_purchase(answerer) -> None:
+    answer = answerer.ask("how much of the £1.4bn legacy spend did the 2005 strategy actually "
+                          "free up in the end?")
+    assert answer.verdict is None
+
+
+def test_a_term_added_up_is_shown_as_it_was_written(answerer) -> None:
+    answer = answerer.ask("new hosting contract: 104 weeks of live hosting plus a 6 week exit "
+                          "period, £210k, internal, no auto renew. ok to sign?")
+    assert answer.verdict.verdict == "crosses"
+    assert "104 weeks plus 6 weeks" in answer.verdict.sentence

@@ -312,3 +312,23 @@ def test_a_term_given_by_its_dates_is_measured_from_start_to_end(text: str, year
 def test_rates_dates_and_contractions_in_chat_scenarios(text: str, rule: str,
                                                         verdict: str) -> None:
     assert verdicts(text)[rule] == verdict
+
+
+@pytest.mark.parametrize("text, rule, verdict", [
+    # A price by the unit is spent over the count the text estimates (chat-16).
+    ("A public-facing service at 50p per application, forecasting 300,000 applications.",
+     "approval-threshold", "needs_approval"),
+    ("An internal tool billed at £12 per case; we expect about 40k cases.",
+     "approval-threshold", "within"),
+    ("An internal tool billed at £30 per case; we expect about 40k cases.",
+     "approval-threshold", "needs_approval"),
+    # Parts said to be one contract are summed; a term with a period added is one term.
+    ("£60m for the build plus £45m for 5 years of run and maintain, all in one contract.",
+     "contract-value", "crosses"),
+    ("A new hosting contract: 104 weeks of live hosting plus a 6 week exit period.",
+     "hosting-length", "crosses"),
+    ("The company that already runs the service takes over the system integrator role for "
+     "it as well.", "service-and-integrator", "crosses"),
+])
+def test_unit_prices_parts_and_added_terms(text: str, rule: str, verdict: str) -> None:
+    assert verdicts(text)[rule] == verdict
