@@ -126,7 +126,9 @@ DEFERS_BACK = re.compile(r"\W*(?:(?:but|though|although)\s+(?:that|this|it)\s|(?
                          r"we will|we['’]d)\s+(?:\w+\s+){1,2}?(?:on\s+|about\s+)?(?:that|this)\b|"
                          # "…, will pick that up with the vendor at some point", "…; those
                          # will come in a later iteration" (proposals_dev12)
-                         r"(?:will|(?:those|these|they|both|that|this)\s+will)\s)",
+                         r"(?:will|(?:those|these|they|both|that|this)\s+will)\s|"
+                         # "AWS publishes carbon data but we haven't looked at it yet"
+                         r"(?:but|though|although)\s+we\s)",
                          re.I)  # "…, but that will be considered later", "; we'll decide on that"
 # A passage that asks rather than says: see `asserts`.
 QUESTION = re.compile(r"\?[\s\"”’')]*$")
@@ -246,8 +248,8 @@ def _words_between(text: str) -> int:
 
 
 # A clause whose subject is denied denies its verb: "No data will be kept in …".
-NO_SUBJECT = re.compile(r"\W*(?:no|none of the)\s+(?:[\w-]+\s+){1,2}(?:(?:will|would|shall|"
-                        r"can|may|must|should)\s+be|is|are|was|were|gets?)\b", re.I)
+NO_SUBJECT = re.compile(r"\W*(?:no|none of the)\s+(?:[\w-]+\s+){1,2}(?:will|would|shall|"
+                        r"(?:can|may|must|should)\s+be|is|are|was|were|gets?)\b", re.I)
 RELATIVE = re.compile(r"\b(?:that|which|who)\s+(?:is|are|was|were)\s+$", re.I)
 # "no go-live without a health check": two denials make a requirement.
 DENIED_BEFORE = re.compile(r"\b(?:no|not|never|nothing)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
@@ -398,6 +400,13 @@ LABELLED = re.compile(r"([A-Z][\w&/ -]*?):\s+(\S.*)")  # "Security: to follow."
 # "Data and lock-in. Models will be written in Python" (proposals_dev13). A label names
 # the subject and says nothing of it, so it is the heading of what follows, never evidence.
 RUN_IN = re.compile(r"[A-Z][\w'’&/-]*(?:\s+[\w'’&/-]+){0,3}\.")
+# A label that says what follows is not done: "Not yet covered. We expect the vendor's
+# accessibility to be adequate", "Not covered yet: accessibility of the screens"
+# (proposals_dev14). What sits under it is a gap, whatever it names.
+GAP_LABEL = re.compile(r"\W*(?:not\s+(?:yet\s+)?(?:covered|done|decided|included|addressed|"
+                       r"started|agreed)(?:\s+yet)?|gaps?|known gaps|open (?:questions|issues|"
+                       r"points)|outstanding(?: items)?|still to (?:do|decide|come)|to do|"
+                       r"to be decided|tbc|tbd)\W*", re.I)
 NOT_A_LABEL = re.compile(r"\b(?:we|it|they|this|that|there|is|are|was|were|will|has|have|"
                          r"had|do|does|did|not|no|yes|none|can|may)\b", re.I)
 
@@ -428,8 +437,8 @@ def passages(text: str) -> list[Passage]:
             for n, sentence in enumerate(split_sentences(piece)):
                 sentence = sentence.strip()
                 label = LABELLED.fullmatch(sentence)
-                if n == 0 and RUN_IN.fullmatch(sentence) and not NOT_A_LABEL.search(sentence) \
-                        and len(piece.strip()) > len(sentence):
+                if n == 0 and RUN_IN.fullmatch(sentence) and len(piece.strip()) > len(sentence) \
+                        and (not NOT_A_LABEL.search(sentence) or GAP_LABEL.fullmatch(sentence)):
                     under = sentence.rstrip(".")
                     continue
                 if label and len(WORD.findall(label.group(1))) <= 3:

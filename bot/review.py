@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.files import read_proposal  # noqa: F401  (moved; `bot.review.read_proposal` stays)
 from bot.quotes import text_fragment_link
 from bot.reading import (
+    GAP_LABEL,
     WORD,
     Passage,
     asserts,
@@ -223,7 +224,8 @@ def assess(criterion: Criterion, proposal: list[Passage], facts: Facts | None = 
             hit = True
             if NONE_OF.search(text, 0, match.start()):
                 continue  # "none of the lot suppliers integrates" denies the verb, not them
-            if deferred(text, match.start(), match.end()):
+            if GAP_LABEL.fullmatch(passage.heading) or deferred(text, match.start(),
+                                                                match.end()):
                 # Put off, even when negated now: "not assessed until after launch".
                 signals.setdefault("deferred", passage.text)
             elif negated(text, match.start(), match.end()) or rejected(

@@ -439,6 +439,7 @@ def _siblings(label: str, previous: str) -> bool:
     return len(a) == len(b) == 2 and a[0].lower() == b[0].lower() and a[1] != b[1]
 
 
+AWARD = re.compile(r"\baward(?:s|ed|ing)?\b", re.I)  # "BTP proposes to award … to Sentinel"
 TOTAL = re.compile(r"\W*(?:(?:the\s+)?total|in total|overall|altogether)\b", re.I)
 IT_BEFORE = re.compile(r"\b(?:it|this|that)\b", re.I)
 
@@ -513,6 +514,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     previous = previous_text = named_text = previous_label = ""
     named_hosting = False  # whether the contract last named is one for hosting
     split = False  # whether the purchase has been said to be several contracts
+    awarded: set[str] = set()  # who the contract last named goes to
     hosts: set[str] = set()  # names in sentences that buy hosting
     for at, item in enumerate(sentences):
         passage = item if isinstance(item, Passage) else Passage(item)
@@ -597,8 +599,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 continue
             # "We'll sign a new hosting contract with Nimbus… Nimbus's price for the term is
             # £1.4m. The term runs for 36 months": the term is the last contract named.
-            earlier = not buys_hosting(context) and not _names_a_contract(previous) \
-                and named_hosting
+            # (A contract named in passing is no new one: "the problems we had with the last
+            # multi-supplier arrangement", proposals_dev14.)
+            earlier = not buys_hosting(context) and named_hosting and not (
+                _names_a_contract(previous) and mentions("facts.proposing", previous))
             if hosting_here or refers and (buys_hosting(context) or earlier):
                 if not hosting_here and previous_text and buys_hosting(previous):
                     said.append(Observation("hosting_years", years, previous_text))
@@ -681,9 +685,19 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         # "Brightwater will continue to host … We will award the contract directly to
         # Brightwater": a contract awarded to the one who hosts is a hosting contract.
         to_host = bool(_awarded_to(text) & hosts)
-        if _names_a_contract(text) or to_host:
+        # A contract named in passing, proposing nothing, leaves the last one named.
+        passing = _names_a_contract(text) and not hosting_here \
+            and not mentions("facts.proposing", text)
+        if (_names_a_contract(text) and not passing) or to_host \
+                or AWARD.search(text) and _awarded_to(text):
             named_text = evidence
             named_hosting = hosting_here or to_host
+            awarded = _awarded_to(text)
+        elif hosting_here and awarded & ({w.lower() for w in CAPITALISED.findall(text)}
+                                         | set(_subject(text))):
+            # "award a single managed service … to Sentinel. Sentinel will … host it": the
+            # contract awarded is then one for hosting (proposals_dev14).
+            named_hosting = True
     read = [item if isinstance(item, Passage) else Passage(item) for item in sentences]
     given = [item for item in sentences if isinstance(item, Passage)]  # tables come as these
     said += _one_supplier_in_a_table(given) + _table_totals(given)

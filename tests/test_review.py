@@ -122,7 +122,9 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # Written blind in session 13: 0.926 (301/325) / 20 of 25 (23 with the convention
           # that a contract over £100m is reported without approval) / 1 false red line
           # unseen; tuned on since.
-          "proposals_dev13.yaml": (0.966, 1.0, 0)}
+          "proposals_dev13.yaml": (0.966, 1.0, 0),
+          # Written blind in session 13: 0.911 (296/325) / 20 of 25 / 2 false unseen.
+          "proposals_dev14.yaml": (0.944, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -288,6 +290,24 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("Pennine Digital will operate the service day to day. For the same service, we have "
      "asked Pennine to act as our systems integrator too. Total cost: £2.1 million.",
      ["approval-threshold", "service-and-integrator"]),
+    # proposals_dev14: a contract awarded to the one who then hosts it is a hosting
+    # contract, whatever is named in passing between; an old contract described as history
+    # is none; "No single supplier will both run and integrate" denies both.
+    ("BTP proposes to award a single managed service to Sentinel Public Safety Ltd. The total "
+     "value is £42 million.\n\nSentinel will provide the software and host it in its "
+     "private data centres. One accountable supplier is better after the problems we had "
+     "with the last multi-supplier arrangement.\n\nTerm. Seven years.",
+     ["approval-threshold", "hosting-length"]),
+    ("From 2019 to 2024 it was hosted under a five-year contract with a managed hosting firm. "
+     "We now propose a new hosting contract on AWS for exactly 24 months. Cost: £850,000.",
+     []),
+    ("No single supplier will both run and integrate the system. Cost: £1.6m.",
+     ["approval-threshold"]),
+    ("We propose a new contract with Kestrel for five years, covering licences, application "
+     "support and integration of LIMS with our finance systems. Kestrel is best placed to do "
+     "that integration. Value: £8.6 million.", ["approval-threshold", "service-and-integrator"]),
+    ("This is an externally facing digital service. Cost: about £450k in total.",
+     ["approval-threshold"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
@@ -762,4 +782,20 @@ def test_leaving_our_own_data_centre_is_no_concern_and_research_in_phase_two_a_g
 ])
 def test_careful_sentences_in_proposals_dev13(reviewer, text: str, criterion: str,
                                               status: str) -> None:
+    assert statuses(reviewer, text)[criterion] == status
+
+
+@pytest.mark.parametrize("text, criterion, status", [
+    # What sits under a label saying it is not covered is a gap (proposals_dev14).
+    ("Not covered yet: accessibility of the configured screens.", "accessible",
+     "not_mentioned"),
+    ("Not yet covered. We expect the chosen vendor's standard accessibility to be adequate.",
+     "accessible", "not_mentioned"),
+    ("AWS publishes carbon data but we haven't looked at it yet.", "greening-ict",
+     "not_mentioned"),
+    ("We'd like to arrange a service assessment at some point before we go fully live.",
+     "service-standard", "not_mentioned"),
+])
+def test_gaps_labelled_or_put_off_in_proposals_dev14(reviewer, text: str, criterion: str,
+                                                     status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
