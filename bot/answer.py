@@ -130,6 +130,7 @@ class Reason(StrEnum):
     UNSUPPORTED_ASK = "unsupported_ask"  # asks for a duration, contact, count... none given
     UNVERIFIED_QUOTES = "unverified_quotes"  # no quote survived the verbatim check
     MODEL_INSUFFICIENT = "model_insufficient"  # the model said the passages do not answer
+    ASKS_OUTCOME = "asks_outcome"  # what happened in practice; the guidance says what should
 
 
 MESSAGES = {
@@ -142,6 +143,14 @@ MESSAGES = {
                       "contract need spend control approval?”",
 }
 NOT_COVERED = "The guidance I have does not cover this."
+# What a question asking what happened is told: the guidance plans and requires, it does
+# not report ("did the IT academy from the 2005 strategy ever actually open?", chat-16).
+OUTCOME_NOTE = "It says what was planned or required, not what happened in practice."
+OUTCOME = re.compile(r"\b(?:in the end|ended up|did \w+(?:\s+\w+)?\s+end up|ever actually|"
+                     r"actually (?:been|happen\w*|open\w*|appointed|achieved|freed|free up|"
+                     r"shut|closed|delivered)|(?:had|has|have) actually|"
+                     r"ever (?:open\w*|happen\w*)|what happened|was it achieved|did it work|"
+                     r"turned out|in practice)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -385,6 +394,8 @@ class Answerer:
             raise Stop(self._decline(work, Reason.UNKNOWN_SUBJECT, things))
         if work.verdict is not None:
             return  # no facts, but the rules say what decides it
+        if OUTCOME.search(work.understood.text):
+            raise Stop(self._decline(work, Reason.ASKS_OUTCOME))
         if not work.supported and EXCEPTION.search(work.understood.text):
             # "is there any wiggle room on auto extensions or is it a flat no?" asks for a
             # red line's exception, which its own bullet states ("…, unless there is a
@@ -1187,7 +1198,8 @@ def not_covered(question: str, passages: list[Passage], missing: Sequence[str] =
         if len(suggestions) == 3:
             break
     message = NOT_COVERED + (f" It never mentions {quoted(list(missing), 'or')}."
-                             if missing else "")
+                             if missing else f" {OUTCOME_NOTE}"
+                             if reason == Reason.ASKS_OUTCOME else "")
     return Answer(question, Status.NOT_COVERED, reason, message=message,
                   suggestions=suggestions, missing_subjects=list(missing),
                   unknown_terms=list(missing))

@@ -885,3 +885,13 @@ def test_a_term_added_up_is_shown_as_it_was_written(answerer) -> None:
                           "period, £210k, internal, no auto renew. ok to sign?")
     assert answer.verdict.verdict == "crosses"
     assert "104 weeks plus 6 weeks" in answer.verdict.sentence
+
+
+def test_a_question_about_what_happened_in_practice_is_declined_saying_why(answerer) -> None:
+    answer = answerer.ask("did the government IT academy from the 05 strategy ever actually "
+                          "open? when and where?")
+    assert not answer.answered and answer.reason == "asks_outcome"
+    assert "not what happened in practice" in answer.text
+    planned = answerer.ask("what was the 2005 plan for cutting down the number of govt "
+                           "websites - where were services meant to end up?")
+    assert planned.answered
