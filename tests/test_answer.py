@@ -895,3 +895,15 @@ def test_a_question_about_what_happened_in_practice_is_declined_saying_why(answe
     planned = answerer.ask("what was the 2005 plan for cutting down the number of govt "
                            "websites - where were services meant to end up?")
     assert planned.answered
+
+
+def test_chat_abbreviations_from_chat_16_are_read(answerer) -> None:
+    dti = answerer.ask("TG05 - was the CIO Council meant to work w/ DTI on research & "
+                       "innovation?")
+    assert dti.answered and "Department of Trade and Industry" in dti.text
+    probs = answerer.ask("CTO role (DDaT) - under innovation, anything re bringing in "
+                         "tech/methods that fix probs shared across teams?")
+    assert probs.answered and "probe" not in str(probs.to_dict()["corrections"])
+    tl = answerer.ask("TL guidance - is there a std way to restructure SCS tech roles, same "
+                      "in every dept?")
+    assert tl.answered and tl.citations[0].doc_id == "technology-leadership"
