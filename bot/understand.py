@@ -178,9 +178,17 @@ def _closest(word: str, choices: list[str], counts, reach: int) -> str | None:
         return None
     best = min(distance for _, distance, _ in found)
     # Equally close, a swap of letters ("contarct") beats a dropped one ("contact"): the
-    # same letters typed in the wrong order is the commoner slip; then the commoner word.
+    # same letters typed in the wrong order is the commoner slip; then a letter left out
+    # ("directon" is "direction", not "director", chat-16); then the commoner word.
     return max((choice for choice, distance, _ in found if distance == best),
-               key=lambda choice: (sorted(choice) == sorted(word), int(counts[choice])))
+               key=lambda choice: (sorted(choice) == sorted(word), _left_out(word, choice),
+                                   int(counts[choice])))
+
+
+def _left_out(typed: str, word: str) -> bool:
+    """Whether `typed` is `word` with letters left out."""
+    letters = iter(word)
+    return len(typed) < len(word) and all(ch in letters for ch in typed)
 
 
 @functools.cache

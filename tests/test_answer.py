@@ -907,3 +907,9 @@ def test_chat_abbreviations_from_chat_16_are_read(answerer) -> None:
     tl = answerer.ask("TL guidance - is there a std way to restructure SCS tech roles, same "
                       "in every dept?")
     assert tl.answered and tl.citations[0].doc_id == "technology-leadership"
+
+
+def test_a_letter_left_out_is_put_back_before_a_letter_changed(answerer) -> None:
+    answer = answerer.ask("does the cto role profle say anything about long term tech "
+                          "directon?")
+    assert ("directon", "direction") in answer.corrections
