@@ -94,6 +94,8 @@ class Facts:
     # Prices by the period with no term to multiply them by ("£25k a month", the length
     # still to be decided): each is only the least the contract is worth.
     open_rates: list[Amount] = field(default_factory=list)
+    # Sums that may or may not be spent: "an optional £150k add-on that we might buy".
+    optional: list[Amount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -547,6 +549,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                         amount.value * count, f"{amount.text} {per} for {words}",
                         amount.start, amount.end), evidence))
                 continue
+            if amount in spent and mentions("facts.optional_spend",
+                                            text[slice(*clause(text, amount.start, amount.end))]):
+                said.append(Observation("optional", amount, evidence))
+                continue
             if not _not_spend(text, amount) and not _names_a_limit(text, amount) \
                     and not not_proposed(text, amount.start, amount.end):
                 per_year = _per_year(text, amount)
@@ -730,7 +736,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         public_facing=public if public is not None else _flag(said, "public_users"),
         crypt_key=any(o.fact == "crypt_key" for o in said),
         said=tuple(said),
-        budgets=[o.value for o in said if o.fact == "budgets"], open_rates=open_rates)
+        budgets=[o.value for o in said if o.fact == "budgets"], open_rates=open_rates,
+        optional=[o.value for o in said if o.fact == "optional"])
 
 
 def _row_cells(passage: Passage) -> list[tuple[str, str]]:

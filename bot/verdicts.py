@@ -130,6 +130,14 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
                     f"{LIMITS['approval-public'].pounds.text} threshold for a public-facing "
                     f"digital service but under the {LIMITS['approval-other'].pounds.text} "
                     "threshold for other spend." + depends)
+    elif approval is not None and approval.verdict == "within" and facts.optional \
+            and values and values[-1] + sum(a.value for a in facts.optional) > threshold.pounds.value:
+        # "£900k … an optional £150k add-on that we might buy" (chat-16).
+        verdict, shown = "depends", [approval]
+        extra_text = " and ".join(a.text for a in facts.optional)
+        sentence = (f"It depends on whether the optional {extra_text} is bought: "
+                    f"{approval.found} and {extra_text} together would be over the "
+                    f"{approval.limit} threshold for spend control approval." + depends)
     elif approval is not None and approval.verdict == "needs_approval":
         verdict, shown = "needs_approval", [approval]
         # The £100 million line is worth showing only for a sum anywhere near it.

@@ -913,3 +913,15 @@ def test_a_letter_left_out_is_put_back_before_a_letter_changed(answerer) -> None
     answer = answerer.ask("does the cto role profle say anything about long term tech "
                           "directon?")
     assert ("directon", "direction") in answer.corrections
+
+
+def test_an_optional_sum_that_would_cross_the_threshold_leaves_the_verdict_to_it(answerer) -> None:
+    answer = answerer.ask("internal support contract, £900k, 2 yrs fixed, no hosting, separate "
+                          "SI, no crypt-key. there's an optional £150k add-on that we might buy "
+                          "under the same contract. do we need approval?")
+    assert answer.verdict.verdict == "depends"
+    assert "optional £150k" in answer.verdict.sentence
+    small = answerer.ask("internal support contract, £500k, 2 yrs fixed, no hosting, separate "
+                         "SI, no crypt-key. there's an optional £150k add-on that we might buy. "
+                         "do we need approval?")
+    assert small.verdict.verdict == "within"
