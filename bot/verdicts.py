@@ -130,8 +130,8 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
                     f"{LIMITS['approval-public'].pounds.text} threshold for a public-facing "
                     f"digital service but under the {LIMITS['approval-other'].pounds.text} "
                     "threshold for other spend." + depends)
-    elif approval is not None and approval.verdict == "within" and facts.optional \
-            and values and values[-1] + sum(a.value for a in facts.optional) > threshold.pounds.value:
+    elif approval is not None and approval.verdict == "within" and facts.optional and values \
+            and values[-1] + sum(a.value for a in facts.optional) > threshold.pounds.value:
         # "£900k … an optional £150k add-on that we might buy" (chat-16).
         verdict, shown = "depends", [approval]
         extra_text = " and ".join(a.text for a in facts.optional)
