@@ -543,10 +543,18 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             counts = _units(text + " " + " ".join(
                 a.read if isinstance(a, Passage) else a for a in after), amount)
             if counts and amount in spent:
+                unit = PER_UNIT.match(text, amount.end)
+                per = unit.group(0).strip()
+                # "£75 per user per year on a 3 yr fixed term": by the unit and by the year.
+                per_year = _per_year(text, Amount(amount.value, "", amount.start, unit.end()))
+                years = max((y for y, _, _ in durations(text, this_year)), default=1.0) \
+                    if per_year else None
                 for count, words in counts:
-                    per = PER_UNIT.match(text, amount.end).group(0).strip()
+                    value = amount.value * count * (per_year * years if per_year else 1)
                     said.append(Observation("amounts", Amount(
-                        amount.value * count, f"{amount.text} {per} for {words}",
+                        value, f"{amount.text} {per}"
+                        + (f" {PERIOD_NAMES[per_year]}" if per_year else "") + f" for {words}"
+                        + (f" over {_years(years)}" if per_year else ""),
                         amount.start, amount.end), evidence))
                 continue
             if amount in spent and mentions("facts.optional_spend",

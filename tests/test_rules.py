@@ -332,3 +332,10 @@ def test_rates_dates_and_contractions_in_chat_scenarios(text: str, rule: str,
 ])
 def test_unit_prices_parts_and_added_terms(text: str, rule: str, verdict: str) -> None:
     assert verdicts(text)[rule] == verdict
+
+
+def test_a_price_by_the_user_and_the_year_is_spent_over_users_and_term() -> None:
+    assert verdicts("An internal tool at £75 per user per year on a 3 year term for 5,000 "
+                    "users.")["approval-threshold"] == "needs_approval"
+    assert verdicts("An internal tool at £75 per user per year on a 1 year term for 5,000 "
+                    "users.")["approval-threshold"] == "within"
