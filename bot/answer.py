@@ -845,7 +845,10 @@ ASKS = [
                 r"kicks? in)\b)", re.I),
      re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|"
                 r"september|october|november|december)\b|\b(annual|yearly|monthly|weekly|"
-                r"daily|quarterly)\b", re.I)),
+                r"daily|quarterly)\b|"
+                # "published before the end of the current financial year" (chat-15)
+                r"\bend of (?:the )?(?:current |next |this )?(?:financial |calendar )?year\b",
+                re.I)),
     (re.compile(r"\bwho (do|should|can) (i|we) (email|e-mail|contact|ask|speak|talk|call|"
                 r"send)\b|\b(email|e-mail) address\b|\bcontact details\b", re.I),
      re.compile(r"@|\bcontact\b|\bemail\b|https?://", re.I)),

@@ -925,3 +925,9 @@ def test_an_optional_sum_that_would_cross_the_threshold_leaves_the_verdict_to_it
                          "SI, no crypt-key. there's an optional £150k add-on that we might buy. "
                          "do we need approval?")
     assert small.verdict.verdict == "within"
+
+
+def test_the_end_of_a_financial_year_answers_by_when(answerer) -> None:
+    answer = answerer.ask("who was going to approve the detailed action plan for the 2005 "
+                          "strategy, and by when was it supposed to be published?")
+    assert answer.answered and "end of the current" in answer.text
