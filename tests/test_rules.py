@@ -339,3 +339,20 @@ def test_a_price_by_the_user_and_the_year_is_spent_over_users_and_term() -> None
                     "users.")["approval-threshold"] == "needs_approval"
     assert verdicts("An internal tool at £75 per user per year on a 1 year term for 5,000 "
                     "users.")["approval-threshold"] == "within"
+
+
+@pytest.mark.parametrize("text, rule, verdict", [
+    # Who uses it, said indirectly (chat-17).
+    ("Only our caseworkers will ever use it. A new case management build, £140k.",
+     "approval-threshold", "within"),
+    ("The booking site families use to arrange prison visits needs rebuilding, £140k.",
+     "approval-threshold", "needs_approval"),
+    ("The licence for the tool our benefits staff use internally is £930k.",
+     "approval-threshold", "within"),
+    # The integrator role in plain words, in the same deal.
+    ("A new supplier will run it day to day. They've also offered, in the same deal, to take "
+     "on joining it up with our payments and case system.", "service-and-integrator",
+     "crosses"),
+])
+def test_users_and_roles_said_indirectly(text: str, rule: str, verdict: str) -> None:
+    assert verdicts(text)[rule] == verdict
