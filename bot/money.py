@@ -25,8 +25,10 @@ _UNITS = (r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
           r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
 # A run of number words: "three hundred and forty million", "a quarter of a billion".
 _WORD = rf"(?:{_UNITS}|half|quarter|quarters|third)"
+# "eleven million, two hundred thousand pounds": a comma after a scale word joins too.
 _WORD_NUMBER = (rf"(?:(?:a|an)[ -])?{_WORD}(?:(?:[ -]|\s+and(?:\s+a|\s+an)?\s+|\s+point\s+|"
-                rf"\s+of\s+(?:a|an)\s+|\s+(?:a|an)\s+){_WORD})*")
+                rf"\s+of\s+(?:a|an)\s+|\s+(?:a|an)\s+|(?:(?<=million)|(?<=billion)|"
+                rf"(?<=thousand)),\s+){_WORD})*")
 _SCALES = r"(?:thousand|million|billion|grand|bn|mn|m|k|b)\b"
 POUNDS_FIRST = re.compile(rf"£\s?(?P<n>{_NUMBER})\s*(?P<scale>{_SCALES})?", re.I)
 POUNDS_AFTER = re.compile(
@@ -57,7 +59,7 @@ class Amount:
 
 def number_words(text: str) -> float | None:
     """The value of a number written in words, or None: "three hundred and forty" is 340."""
-    words = re.sub(r"[\s-]+", " ", text.lower()).strip()
+    words = re.sub(r"[\s,-]+", " ", text.lower()).strip()
     fraction = _FRACTION.match(words)
     if fraction:
         whole = number_words(fraction.group("whole")) if fraction.group("whole") else 0.0

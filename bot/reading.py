@@ -127,6 +127,8 @@ DEFERS_BACK = re.compile(r"\W*(?:(?:but|though|although)\s+(?:that|this|it)\s|(?
                          # "…, will pick that up with the vendor at some point", "…; those
                          # will come in a later iteration" (proposals_dev12)
                          r"(?:will|(?:those|these|they|both|that|this)\s+will)\s|"
+                         # "… yet - that is planned for after launch" (proposals_dev15)
+                         r"(?:that|this|it)\s+(?:is|['’]s)\s+(?:planned|scheduled|due)\b|"
                          # "AWS publishes carbon data but we haven't looked at it yet"
                          r"(?:but|though|although)\s+we\s)",
                          re.I)  # "…, but that will be considered later", "; we'll decide on that"
@@ -411,11 +413,19 @@ NOT_A_LABEL = re.compile(r"\b(?:we|it|they|this|that|there|is|are|was|were|will|
                          r"had|do|does|did|not|no|yes|none|can|may)\b", re.I)
 
 
+TURNED_DOWN_LABEL = re.compile(r"\W*(?:rejected|not chosen|ruled out|discounted|dismissed)\b",
+                               re.I)
+# An open question written as a statement: "Whether the build supplier should also
+# integrate the service: to be decided later." (proposals_dev15).
+WHETHER = re.compile(r"\W*whether\b", re.I)
+
+
 def asserts(passage: Passage) -> bool:
     """Whether a proposal's passage says something of the proposal: "> Does the contract
     roll over?" then "It does not." is a question quoted in a reply, which asserts nothing
-    (proposals_dev12). A question typed to the bot is read whole, not through this."""
-    return not QUESTION.search(passage.text)
+    (proposals_dev12), nor does "Whether … : to be decided later". A question typed to the
+    bot is read whole, not through this."""
+    return not QUESTION.search(passage.text) and not WHETHER.match(passage.text)
 
 
 def passages(text: str) -> list[Passage]:
@@ -486,4 +496,10 @@ def passages(text: str) -> list[Passage]:
     flush()
     if found and _is_title(found[0]):
         found[0] = dataclasses.replace(found[0], title=True)
+    # "Option A - a five-year hosting deal… Rejected: it would commit us…": an option the
+    # next passage turns down is read as turned down (proposals_dev15).
+    for n, (option, verdict) in enumerate(zip(found, found[1:], strict=False)):
+        if TURNED_DOWN_LABEL.match(verdict.heading if verdict.reading else verdict.text) \
+                and not option.reading:
+            found[n] = dataclasses.replace(option, reading=f"Rejected: {option.text}")
     return found

@@ -57,3 +57,8 @@ def test_grand_is_thousands_of_pounds() -> None:
         450_000, 450_000]
     assert amounts("a grand total of £5m")[0].value == 5_000_000
     assert amounts("the Grand Plan") == []
+
+
+def test_number_words_joined_by_a_comma_after_a_scale_word() -> None:
+    [amount] = amounts("The price is eleven million, two hundred thousand pounds a year.")
+    assert amount.value == 11_200_000

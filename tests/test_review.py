@@ -124,7 +124,10 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # unseen; tuned on since.
           "proposals_dev13.yaml": (0.966, 1.0, 0),
           # Written blind in session 13: 0.911 (296/325) / 20 of 25 / 2 false unseen.
-          "proposals_dev14.yaml": (0.944, 1.0, 0)}
+          "proposals_dev14.yaml": (0.944, 1.0, 0),
+          # Written blind in session 13: 0.898 (292/325) / 18 of 25 / 6 false unseen. The
+          # false red line left: RAF flying-training "students" read as the public.
+          "proposals_dev15.yaml": (0.926, 0.84, 1)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -308,6 +311,19 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "that integration. Value: £8.6 million.", ["approval-threshold", "service-and-integrator"]),
     ("This is an externally facing digital service. Cost: about £450k in total.",
      ["approval-threshold"]),
+    # proposals_dev15: options the next passage rejects; an open question written as a
+    # label; a contract extended in the past; number words with a comma, by the year.
+    ("Option A - a five-year hosting deal with the incumbent. Rejected: it commits us "
+     "too long.\n\nOption C - a single supplier to host, run and integrate the whole "
+     "service. Rejected: it concentrates risk.\n\nOption D (recommended) - a new 24-month "
+     "hosting contract. Cost: £1.4 million.", ["approval-threshold"]),
+    ("- Whether the build supplier should also integrate the service with force systems: to "
+     "be decided later.\n- Cost: £380,000, internal.", []),
+    ("The current hosting contract was awarded in 2019 and was extended automatically in 2024 "
+     "for a period that ends in March 2027. We propose a new 24-month hosting contract for "
+     "£1.3 million.", ["approval-threshold"]),
+    ("The price is eleven million, two hundred thousand pounds a year over a ten-year term.",
+     ["contract-value"]),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
@@ -798,4 +814,17 @@ def test_careful_sentences_in_proposals_dev13(reviewer, text: str, criterion: st
 ])
 def test_gaps_labelled_or_put_off_in_proposals_dev14(reviewer, text: str, criterion: str,
                                                      status: str) -> None:
+    assert statuses(reviewer, text)[criterion] == status
+
+
+@pytest.mark.parametrize("text, criterion, status", [
+    ("Service assessment: to be scheduled after private beta.", "service-standard",
+     "not_mentioned"),
+    ("The contract length and exit terms will be settled with the winning supplier.",
+     "sensible-contracts", "not_mentioned"),
+    ("We haven't done an accessibility audit yet - that is planned for after launch.",
+     "accessible", "not_mentioned"),
+])
+def test_gaps_put_off_in_proposals_dev15(reviewer, text: str, criterion: str,
+                                         status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
