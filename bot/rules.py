@@ -94,6 +94,7 @@ class Facts:
     # Prices by the period with no term to multiply them by ("£25k a month", the length
     # still to be decided): each is only the least the contract is worth.
     open_rates: list[Amount] = field(default_factory=list)
+    ranged: bool = False  # a price over a range of terms: the sums are its least and most
     # Sums that may or may not be spent: "an optional £150k add-on that we might buy".
     optional: list[Amount] = field(default_factory=list)
 
@@ -226,11 +227,13 @@ UNTIL = re.compile(rf"\b(?:until|to|through|till|ending in|ends in|expiring in|e
 # end date 28 feb 2030", "June 2026 to June 2028".
 _MONTH_ABBR = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
                r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-_DATE = (rf"(?:(?P<d{{n}}>\d{{{{1,2}}}})(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?P<m{{n}}>{_MONTH_ABBR})\.?"
-         rf"\s+(?P<y{{n}}>20\d\d)\b")
+# A day as a number or in words: "1 April", "the 1st of April", "the first of april 2027",
+# "the last day of march 2029" (chat-17).
+_DATE = (rf"(?:(?:the\s+)?(?P<d{{n}}>\d{{{{1,2}}}}|first|last(?:\s+day)?)(?:st|nd|rd|th)?\s+"
+         rf"(?:of\s+)?)?(?P<m{{n}}>{_MONTH_ABBR})\.?\s+(?P<y{{n}}>20\d\d)\b")
 DATE_SPAN = re.compile(
-    r"\b" + _DATE.format(n=1) + r"\s*(?:-|–|—|to|until|till|through|and)\s*(?:the\s+)?"
-    r"(?:end\s+of\s+)?" + _DATE.format(n=2)
+    r"\b" + _DATE.format(n=1) + r"\s*(?:-|–|—|to|until|till|through|and(?:\s+(?:finish|end|run)"
+    r"(?:e?s)?(?:\s+(?:on|at))?)?)\s*(?:the\s+)?(?:end\s+of\s+)?" + _DATE.format(n=2)
     + r"|\b" + _DATE.format(n=3) + r"\s*[,;]?\s*(?:and\s+)?(?:an?\s+|the\s+)?end(?:s|ing)?"
     r"(?:\s+date)?(?:\s+(?:of|on|is|at))?\s*:?\s*" + _DATE.format(n=4), re.I)
 MONTH_NUMBER = {name: n for n, name in enumerate(
@@ -255,8 +258,21 @@ def _plural(length: str) -> str:
                   lambda m: f"{m.group(1)} {m.group(2)}{'s' * (m.group(1) != '1')}", length)
 
 
+# A term given as a range: "somewhere between 2 and 3 years", "18 to 24 months".
+TERM_RANGE = re.compile(rf"\b({_COUNT})\s*(?:and|to|-|–|or)\s*({_COUNT})[- ](years?|months?)\b",
+                        re.I)
 ADDED_TERM = re.compile(r"\s+(?:of\s+(?:[\w/-]+\s+){0,3})?(?:plus|\+|followed by|and then)\s+"
                         r"(?:an?\s+|another\s+)?(?:(?:further|extra|additional)\s+)?", re.I)
+
+
+def _day(written: str | None, year: int, month: int) -> str | None:
+    """A day of the month as a number: "first" is 1, "last day" the month's last."""
+    if not written or written.isdigit():
+        return written
+    if written.lower() == "first":
+        return "1"
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return str((following - datetime.timedelta(days=1)).day)
 
 
 def _span_years(match: re.Match[str]) -> float:
@@ -267,7 +283,9 @@ def _span_years(match: re.Match[str]) -> float:
     end_month = MONTH_NUMBER[match.group(f"m{n + 1}")[:3].lower()]
     months = (int(match.group(f"y{n + 1}")) - int(match.group(f"y{n}"))) * 12 \
         + end_month - start_month
-    start_day, end_day = match.group(f"d{n}"), match.group(f"d{n + 1}")
+    start_day, end_day = (_day(match.group(f"d{n}"), int(match.group(f"y{n}")), start_month),
+                          _day(match.group(f"d{n + 1}"), int(match.group(f"y{n + 1}")),
+                               end_month))
     if start_day and end_day:
         try:
             start = datetime.date(int(match.group(f"y{n}")), start_month, int(start_day))
@@ -441,6 +459,8 @@ def _siblings(label: str, previous: str) -> bool:
     return len(a) == len(b) == 2 and a[0].lower() == b[0].lower() and a[1] != b[1]
 
 
+ASKED_WHETHER = re.compile(r"\b(?:does|do|would|will|is|are|could|can)\s+(?:that|this|it|they)"
+                           r"\s+(?:make\s+it\s+|count\s+as\s+|still\s+)?(?:be\s+)?$", re.I)
 AWARD = re.compile(r"\baward(?:s|ed|ing)?\b", re.I)  # "BTP proposes to award … to Sentinel"
 TOTAL = re.compile(r"\W*(?:(?:the\s+)?total|in total|overall|altogether)\b", re.I)
 IT_BEFORE = re.compile(r"\b(?:it|this|that)\b", re.I)
@@ -516,6 +536,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     previous = previous_text = named_text = previous_label = ""
     named_hosting = False  # whether the contract last named is one for hosting
     split = False  # whether the purchase has been said to be several contracts
+    term_ranges: list[tuple[float, float]] = []  # "between 2 and 3 years", anywhere
     awarded: set[str] = set()  # who the contract last named goes to
     hosts: set[str] = set()  # names in sentences that buy hosting
     for at, item in enumerate(sentences):
@@ -582,6 +603,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     continue
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
         hosting_here = buys_hosting(text)
+        for ranged in TERM_RANGE.finditer(text):
+            per = 12 if ranged.group(3).lower().startswith("m") else 1
+            low, high = _count(ranged.group(1)), _count(ranged.group(2))
+            if low and high:
+                term_ranges.append((low / per, high / per))
         fragment = len(WORD.findall(text)) <= 4
         # "Lot 2: hosting on AWS, 24 months" then "Lot 3: service desk, 3 years": a line
         # labelled as the next of a series speaks of its own thing (proposals_dev11).
@@ -591,7 +617,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         dated = any(not _names_a_contract(text[slice(*clause(text, *m.span()))])
                     for m in DATE_SPAN.finditer(text))
         refers = (_starts_with("facts.refers_back", text) or fragment or dated
-                  or bool(passage.reading)) and not sibling
+                  or mentions("facts.same_again", text) or bool(passage.reading)) and not sibling
         for years, start, end in durations(text, this_year):
             if LIMIT_NOUN.match(text, end):
                 continue  # "does the 2 yr limit on hosting contracts cover SaaS?" (chat-14)
@@ -600,7 +626,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             lo, hi = clause(text, start, end)
             # A term with a period added to it is the contract's, whatever the period is
             # for: "104 weeks of live hosting plus a 6 week transition/exit period" (chat-16).
-            added = bool(ADDED_TERM.search(text[start:end]))
+            # Nor is a span of dates anything but a term ("… the last day of March 2029").
+            added = bool(ADDED_TERM.search(text[start:end])) or bool(DATE_SPAN.match(text, start))
             if not _names_a_term(text, end) and not added \
                     and mentions("facts.not_a_term", text[lo:hi]) \
                     or not_proposed(text, start, end) or deferred(text, start, end):
@@ -666,6 +693,9 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for match in find("facts.public_facing", text):
             if any(lo <= match.start() < hi for lo, hi in not_public):
                 continue  # "the public cloud", "the Office of the Public Guardian"
+            if ASKED_WHETHER.search(text[slice(clause(text, match.start(), match.end())[0],
+                                               match.start())]):
+                continue  # "does that make it public facing?" asks, it does not say (chat-17)
             # "we *might* add a portal so the public can check their case" hedges who it is
             # for, wherever in the sentence the hedge stands (chat-13).
             if not deferred(text, match.start(), match.end()) \
@@ -727,6 +757,14 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             amount.value, f"{amount.text} {PERIOD_NAMES[per_year]}", amount.start, amount.end)
         if not years:
             open_rates.append(value)
+        if years and not further:
+            # "£450k a year. Term … somewhere between 2 and 3 years": the least it comes to
+            # as well (chat-17).
+            low = next((lo for lo, hi in term_ranges if hi == years and lo < years), None)
+            if low:
+                said.append(Observation("budgets" if several else "amounts",
+                                        _over_the_term(amount, low, per_year), evidence))
+                said.append(Observation("ranged", True, evidence))
         if further:  # the first year's price, stated before, is part of the same contract
             first = [o.value for o in said if o.fact == ("budgets" if several else "amounts")
                      and FIRST_YEAR.search(o.text)]
@@ -745,6 +783,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         crypt_key=any(o.fact == "crypt_key" for o in said),
         said=tuple(said),
         budgets=[o.value for o in said if o.fact == "budgets"], open_rates=open_rates,
+        ranged=any(o.fact == "ranged" for o in said),
         optional=[o.value for o in said if o.fact == "optional"])
 
 

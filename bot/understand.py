@@ -39,6 +39,8 @@ CASUAL_MONEY = re.compile(
     r"orders|reports|tickets|messages|emails|texts|searches|bookings|appointments|uploads|"
     r"sessions|accounts|queries|returns|referrals|households|businesses|employers)\b)",
     re.I)
+# "a couple of mil" (chat-17): two of the scale.
+COUPLE = re.compile(r"\ba couple of\s+(million|billion|thousand|hundred|grand|k|m|bn)\b", re.I)
 # "half a million", "a quarter of a billion" with no pounds or pound sign: money, said so.
 WORD_MONEY = re.compile(
     r"\b((?:a|an|one|two|three|half|a half|a quarter|quarter|three quarters|a third)"
@@ -257,7 +259,8 @@ def understand(question: str, lexicon: Lexicon, speller: Speller | None) -> Unde
     for match in VERSION.finditer(question):
         corrections.append((match.group(0), f"version {match.group(1)}"))
     question = VERSION.sub(r"version \1", question)
-    text = CASUAL_MONEY.sub(r"£\1", WORD.sub(replace_word, question))
+    text = COUPLE.sub(r"two \1", WORD.sub(replace_word, question))
+    text = CASUAL_MONEY.sub(r"£\1", text)
     text = WORD_MONEY.sub(r"\1 pounds", text)
     expansions = lexicon.synonyms_in(text)
     resolved.update(word.lower() for word, _ in expansions for word in word.split())

@@ -194,7 +194,7 @@ def _estimated(facts) -> bool:
     """Whether the facts hold one price estimated over a range of counts ("£1.50 per check,
     anywhere from 50k to 100k checks"): two sums read from one clause."""
     texts = [a.text for a in facts.amounts]
-    return len(texts) != len(set(texts))
+    return facts.ranged or len(texts) != len(set(texts))
 
 
 def _refs(citations: list[Citation]) -> str:

@@ -931,3 +931,9 @@ def test_the_end_of_a_financial_year_answers_by_when(answerer) -> None:
     answer = answerer.ask("who was going to approve the detailed action plan for the 2005 "
                           "strategy, and by when was it supposed to be published?")
     assert answer.answered and "end of the current" in answer.text
+
+
+def test_a_couple_of_mil_is_two_million(answerer) -> None:
+    answer = answerer.ask("new internal case management build, a couple of mil over two years, "
+                          "separate integrator, no hosting, no crypt-key. do we need approval?")
+    assert answer.verdict.verdict == "needs_approval"

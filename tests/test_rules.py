@@ -356,3 +356,30 @@ def test_a_price_by_the_user_and_the_year_is_spent_over_users_and_term() -> None
 ])
 def test_users_and_roles_said_indirectly(text: str, rule: str, verdict: str) -> None:
     assert verdicts(text)[rule] == verdict
+
+
+@pytest.mark.parametrize("text, years", [
+    ("starts the first of april 2027 and finishes the last day of march 2029", 2.0),
+    ("from the 1st of April 2027 to the 31st of March 2028", 1.0),
+])
+def test_dates_with_their_days_in_words(text: str, years: float) -> None:
+    assert [y for y, _, _ in durations(text, this_year=2026)] == [years]
+
+
+def test_a_price_over_a_range_of_terms_is_its_least_and_its_most() -> None:
+    facts = read_facts(passages("A support contract at £450k a year. The term is still being "
+                                "argued over - somewhere between 2 and 3 years."), 2026)
+    assert sorted(a.value for a in facts.amounts) == [900_000, 1_350_000]
+
+
+@pytest.mark.parametrize("text, rule, verdict", [
+    # The same provider signed up again is a new hosting contract (chat-17).
+    ("Our current hosting deal runs out in March. The plan is to sign up with the same "
+     "provider again for another 3 years.", "hosting-length", "crosses"),
+    # Where the public is, or a question about it, says nothing of who uses it.
+    ("Inspectors use the app out in the field with the public around, £650k. Does that make "
+     "it public facing?", "approval-threshold", "within"),
+])
+def test_a_provider_signed_again_and_the_public_nearby(text: str, rule: str,
+                                                       verdict: str) -> None:
+    assert verdicts(text)[rule] == verdict
