@@ -937,3 +937,10 @@ def test_a_couple_of_mil_is_two_million(answerer) -> None:
     answer = answerer.ask("new internal case management build, a couple of mil over two years, "
                           "separate integrator, no hosting, no crypt-key. do we need approval?")
     assert answer.verdict.verdict == "needs_approval"
+
+
+def test_everyday_idioms_are_not_subjects_the_guidance_lacks(answerer) -> None:
+    answer = answerer.ask("does the CTO page expect us to get how our systems hang together "
+                          "not just in our own team but across other depts and govt as a whole?")
+    assert answer.answered
+    assert "across team, departments and government" in answer.text
