@@ -621,6 +621,9 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for years, start, end in durations(text, this_year):
             if LIMIT_NOUN.match(text, end):
                 continue  # "does the 2 yr limit on hosting contracts cover SaaS?" (chat-14)
+            after = re.match(r"[\s-]+([\w-]+)", text[end:])
+            if after and mentions("facts.not_a_term_noun", after.group(1)):
+                continue  # "the 5yr quadrant": the length of a view, not of a contract
             if already_made(text):
                 continue  # signed in 2023, whichever clause holds its end (chat-13)
             lo, hi = clause(text, start, end)

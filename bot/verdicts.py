@@ -65,6 +65,8 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         # "can we appeal if spend control says no?" is about the process; "we signed a
         # contract last month without approval" about one already made.
         return None
+    if not ours and HOW_MEASURED.search(question):
+        return None
     if not ours and not any(not not_proposed(question, m.start(), m.end())
                             for m in PURCHASE.finditer(question)):
         # "how much of the £1.4bn legacy spend did the 2005 strategy free up?" names a sum,
@@ -203,7 +205,10 @@ def _refs(citations: list[Citation]) -> str:
 
 # A question about a rule's exception ("unless there is a compelling case"), not a purchase.
 EXCEPTION = re.compile(r"\b(compelling case|exceptional reason|exceptions?|wiggle room|"
-                       r"flexib\w*|ever (?:allowed|ok|okay|permitted))\b", re.I)
+                       r"flexib\w*|ever (?:be )?(?:allowed|ok|okay|permitted))\b", re.I)
+# How a rule measures, asked of no purchase of "ours": "for the £100m red line, do optional
+# extension years count towards the contract value?" (chat-17).
+HOW_MEASURED = re.compile(r"\bcounts? (?:towards?|against|as part of)\b|\bincluded in\b", re.I)
 # A question unsure whether two bodies are one part of government, as the red line asks.
 SAME_PART_DOUBT = re.compile(r"\b(?:not sure|unsure|unclear|whether|if|does|do|would)\b"
                              r"[^.?!]{0,60}\bsame part of (?:government|govt)\b", re.I)

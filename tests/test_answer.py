@@ -944,3 +944,15 @@ def test_everyday_idioms_are_not_subjects_the_guidance_lacks(answerer) -> None:
                           "not just in our own team but across other depts and govt as a whole?")
     assert answer.answered
     assert "across team, departments and government" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "TL pg, 5yr quadrant: does hosting sit under infra or back office?",
+    "two quick ones: can a contract ever be allowed to renew itself automatically, and is "
+    "there any amount of crypt-key spend small enough to skip approval?",
+    "for the £100m red line, do optional extension years count towards the contract value or "
+    "is it just the core term?",
+])
+def test_questions_about_the_rules_get_no_purchase_verdict(answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert answer.verdict is None or not answer.verdict.outcomes
