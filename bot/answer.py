@@ -1139,6 +1139,10 @@ def within_words(citations: list[Citation], budget: int, each_side: bool = False
         for i, quote in enumerate(citation.quotes):
             cost = _words(quote)
             lead_in = bool(keep) and citation.quotes[keep[-1]].rstrip().endswith(":")
+            if keep and not whole and not lead_in and quote.rstrip().endswith(":") \
+                    and i + 1 < len(citation.quotes) \
+                    and used + cost + _words(citation.quotes[i + 1]) > budget:
+                break  # a lead-in whose item will not fit waits with it for "more"
             if not keep and (not shown or each_side) or used + cost <= budget or lead_in \
                     or whole:
                 keep.append(i)

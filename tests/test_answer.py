@@ -956,3 +956,12 @@ def test_everyday_idioms_are_not_subjects_the_guidance_lacks(answerer) -> None:
 def test_questions_about_the_rules_get_no_purchase_verdict(answerer, question: str) -> None:
     answer = answerer.ask(question)
     assert answer.verdict is None or not answer.verdict.outcomes
+
+
+def test_a_lead_in_whose_item_will_not_fit_is_left_for_more(answerer) -> None:
+    answer = answerer.ask("where did the 2005 strategy say govt should look for a new way of "
+                          "running and keeping tabs on its tech projects?")
+    shown = [q for c in answer.citations for q in c.quotes]
+    assert not shown[-1].rstrip().endswith(":")  # never a lead-in without its item
+    assert answer.more  # what did not fit is offered, not dropped
+    assert len(answer.lead.split()) + sum(len(q.split()) for q in shown) < 200
