@@ -173,6 +173,14 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         sentence += (f" The {hosting.years:g} years limit is for new hosting contracts, which "
                      "this is not.")
         extra.append(hosting.clause)
+    elif (verdict != "crosses" and facts.hosting_years is None
+          and any(affirms("facts.hosting", told) and already_made(told) for told in sentences)):
+        # "our existing hosting contract was signed back in 2023 and runs till 2030": the
+        # line is for new hosting contracts, so it is quoted, not left out (chat-13).
+        hosting = LIMITS["hosting-length"]
+        sentence += (f" The {hosting.years:g} years limit is for new hosting contracts, and "
+                     "one already signed is not new.")
+        extra.append(hosting.clause)
     citations, sources = _rule_citations(snapshot, [o.clause for o in shown] + extra)
     if not citations:
         return None

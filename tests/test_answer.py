@@ -965,3 +965,13 @@ def test_a_lead_in_whose_item_will_not_fit_is_left_for_more(answerer) -> None:
     assert not shown[-1].rstrip().endswith(":")  # never a lead-in without its item
     assert answer.more  # what did not fit is offered, not dropped
     assert len(answer.lead.split()) + sum(len(q.split()) for q in shown) < 200
+
+
+def test_a_hosting_contract_already_signed_is_answered_with_the_hosting_rule(answerer) -> None:
+    answer = answerer.ask("our existing hosting contract was signed back in 2023 and runs till "
+                          "2030. we're just paying this yr's £60k invoice for an internal "
+                          "system. does the hosting red line mean we have to do something?")
+    assert answer.verdict.verdict == "within"
+    assert "one already signed is not new" in answer.verdict.sentence
+    assert any("new hosting contracts may last no more than 2 years" in q
+               for c in answer.citations for q in c.quotes)
