@@ -749,7 +749,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     given = [item for item in sentences if isinstance(item, Passage)]  # tables come as these
     said += _one_supplier_in_a_table(given) + _table_totals(given)
     if not any(o.fact == "same_supplier_integrator" for o in said):
-        said += _one_named_supplier_across_sentences(read)
+        said += _one_named_supplier_across_sentences(read) + _one_winner_of_both_lots(read)
     public = _flag(said, "public_facing")
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
@@ -836,6 +836,23 @@ def _awarded_to(text: str) -> set[str]:
     Not as a possessive: "integration with Kestrel's platform" names a system."""
     return {m.group(1).lower() for m in AWARDED_TO.finditer(text)
             if not negated(text, m.start(1), m.end(1))}
+
+
+BOTH_LOTS = re.compile(r"\b(?:both|all(?: the)?|each of the)\s+(?:\w+\s+)?(?:lots|contracts)\b",
+                       re.I)
+
+
+def _one_winner_of_both_lots(items: list[Passage]) -> list[Observation]:
+    """"lot 1 = run the service, lot 2 = systems integration for that same platform. same
+    company came top on both lots" (chat-15): one supplier winning the lot that runs a
+    service and the lot that integrates it does both."""
+    if not any(mentions("facts.integrator", p.read) and re.search(r"\blot\b", p.read, re.I)
+               for p in items):
+        return []
+    return [Observation("same_supplier_integrator", True, p.text) for p in items
+            if BOTH_LOTS.search(p.read) and any(
+                not negated(p.read, m.start(), m.end())
+                for m in find("facts.same_integrator", p.read))][:1]
 
 
 def _one_named_supplier_across_sentences(items: list[Passage]) -> list[Observation]:

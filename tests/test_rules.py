@@ -383,3 +383,12 @@ def test_a_price_over_a_range_of_terms_is_its_least_and_its_most() -> None:
 def test_a_provider_signed_again_and_the_public_nearby(text: str, rule: str,
                                                        verdict: str) -> None:
     assert verdicts(text)[rule] == verdict
+
+
+def test_one_winner_of_the_service_lot_and_the_integration_lot_does_both() -> None:
+    text = ("We ran the buy as 2 lots: lot 1 = run the service, lot 2 = systems integration for "
+            "that same platform. Same company came top on both lots.")
+    assert verdicts(text)["service-and-integrator"] == "crosses"
+    apart = ("Two lots: lot 1 runs the service, lot 2 is systems integration. No single "
+             "company may win both lots.")
+    assert verdicts(apart).get("service-and-integrator") != "crosses"
