@@ -174,7 +174,9 @@ def _units(text: str, amount: Amount) -> list[tuple[float, str]] | None:
     counted = rf"\s+(?:[a-z-]+\s+)?{noun}(?:e?s)?\b"
     ranged = re.search(rf"{_QUANTITY}\s*(?:to|-|–|and)\s*{_QUANTITY}{counted}", text, re.I)
     if ranged:
-        return [(_quantity(ranged.group(1), ranged.group(2)), ranged.group(0).strip()),
+        # "20 to 30 million payments": the scale written once is both ends'.
+        first_scale = ranged.group(2) or ranged.group(4)
+        return [(_quantity(ranged.group(1), first_scale), ranged.group(0).strip()),
                 (_quantity(ranged.group(3), ranged.group(4)), ranged.group(0).strip())]
     single = [m for m in re.finditer(rf"{_QUANTITY}{counted}", text, re.I)
               if not amount.start <= m.start() < amount.end]
@@ -537,6 +539,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     named_hosting = False  # whether the contract last named is one for hosting
     split = False  # whether the purchase has been said to be several contracts
     term_ranges: list[tuple[float, float]] = []  # "between 2 and 3 years", anywhere
+    made_terms: set[float] = set()  # lengths of contracts already made
     awarded: set[str] = set()  # who the contract last named goes to
     hosts: set[str] = set()  # names in sentences that buy hosting
     for at, item in enumerate(sentences):
@@ -625,7 +628,12 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if after and mentions("facts.not_a_term_noun", after.group(1)):
                 continue  # "the 5yr quadrant": the length of a view, not of a contract
             if already_made(text):
+                made_terms.add(years)
                 continue  # signed in 2023, whichever clause holds its end (chat-13)
+            if years in made_terms and re.search(r"\b(?:the|that|this|our)\s+$", text[:start],
+                                                 re.I):
+                continue  # "…a 5 yr hosting contract we signed in 2025. does the 5 yr hosting
+                # deal give us a problem?" asks about the one already made (chat-18)
             lo, hi = clause(text, start, end)
             # A term with a period added to it is the contract's, whatever the period is
             # for: "104 weeks of live hosting plus a 6 week transition/exit period" (chat-16).
@@ -634,6 +642,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             if not _names_a_term(text, end) and not added \
                     and mentions("facts.not_a_term", text[lo:hi]) \
                     or not_proposed(text, start, end) or deferred(text, start, end):
+                if not_proposed(text, start, end):
+                    made_terms.add(years)  # "…which was signed in 2022 for 6 years"
                 continue  # "length not agreed yet, the supplier is pushing for 3 years"
             if SPREAD.search(text[lo:start]) and amounts(text[lo:start]) \
                     and not CONTRACT_SUBJECT.match(text):
@@ -722,6 +732,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 said.append(Observation("public_users", True, evidence))
         # "the package may or may not include Crypt-Key" says neither (see verdicts.py).
         if any(not negated(text, m.start(), m.end()) and not still_open(text, m.start(), m.end())
+               and not not_proposed(text, m.start(), m.end())
                and not mentions("facts.separate_spend", text[slice(*clause(text, m.start(),
                                                                           m.end()))])
                for m in find("facts.crypt_key", text)):

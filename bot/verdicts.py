@@ -90,7 +90,11 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
         verdict, sentence, shown = "depends", (
             f"It depends on the final value: anything over "
             f"{LIMITS['contract-value'].pounds.text} would cross a spend control red line, "
-            f"and anything over {LIMITS['approval-other'].pounds.text} needs spend control "
+            f"and anything over {threshold.pounds.text} needs spend control "
+            "approval." if values[0] <= threshold.pounds.value else
+            f"It depends on the final value: anything over "
+            f"{LIMITS['contract-value'].pounds.text} would cross a spend control red line; "
+            f"either way it is over the {threshold.pounds.text} threshold for spend control "
             "approval."), [o for o in outcomes if o.rule in ("contract-value",
                                                                "approval-threshold")]
     elif len(crossing) == 1 and crossing[0].rule in CLAIMED and _claims(
@@ -132,6 +136,17 @@ def scenario_verdict(question: str, snapshot: IndexSnapshot) -> Verdict | None:
                     f"{LIMITS['approval-public'].pounds.text} threshold for a public-facing "
                     f"digital service but under the {LIMITS['approval-other'].pounds.text} "
                     "threshold for other spend." + depends)
+    elif not crossing and facts.optional and values and values[-1] <= contract_limit \
+            < values[-1] + sum(a.value for a in facts.optional):
+        # "base price £97m, plus a £5m change-control pot that commercial may or may not
+        # write into the contract value" (chat-18).
+        verdict = "depends"
+        shown = [o for o in outcomes if o.rule == "contract-value"]
+        extra_text = " and ".join(a.text for a in facts.optional)
+        sentence = (f"It depends on whether the {extra_text} is part of the contract: "
+                    f"{shown[0].found} and {extra_text} together would be more than "
+                    f"{LIMITS['contract-value'].pounds.text}, which crosses a spend control red "
+                    "line unless there is an exceptional reason." + depends)
     elif approval is not None and approval.verdict == "within" and facts.optional and values \
             and values[-1] + sum(a.value for a in facts.optional) > threshold.pounds.value:
         # "£900k … an optional £150k add-on that we might buy" (chat-16).
@@ -263,10 +278,21 @@ def _undecided(question: str, facts) -> list[str]:
     """The rules a question brings up without the fact that decides them: a hosting
     contract with no length, "do we need approval?" with no amount."""
     rules = []
-    if facts.hosting_years is None and affirms("facts.hosting", question) \
-            and not already_made(question) and (
+    # Not for one signed in 2023 (chat-13), nor "it'll sit on our existing hosting contract,
+    # which was signed in 2022 for 6 years. does that 6 yr hosting break a red line?" (chat-18).
+    told = re.split(r"(?<=[.?!])\s+", question)
+    new_hosting = [s for s in told if affirms("facts.hosting", s) and not already_made(s)
+                   and any(not not_proposed(s, m.start(), m.end())
+                           and not re.search(r"\b(?:that|this|the same)\s+(?:[\w-]+\s+){0,2}$",
+                                             s[:m.start()], re.I)
+                           and not (re.search(r"\b(?:which|that)\b", s[m.end():])
+                                    and mentions("facts.past", s[m.end():]))
+                           and not re.match(r"\w*\s+(?:red[- ]lines?|rules?|limits?|caps?)\b",
+                                            s[m.end():], re.I)
+                           for m in find("facts.hosting", s))]
+    if facts.hosting_years is None and new_hosting and (
             mentions("facts.contract", question) or mentions("facts.extension", question)):
-        rules.append("hosting-length")  # not for one signed in 2023 (chat-13)
+        rules.append("hosting-length")
     if facts.automatic_extension is None and any(
             not negated(question, m.start(), m.end())  # "no renewal" decides it already
             for key in ("facts.automatic", "facts.extension") for m in find(key, question)):

@@ -975,3 +975,36 @@ def test_a_hosting_contract_already_signed_is_answered_with_the_hosting_rule(ans
     assert "one already signed is not new" in answer.verdict.sentence
     assert any("new hosting contracts may last no more than 2 years" in q
                for c in answer.citations for q in c.quotes)
+
+
+@pytest.mark.parametrize("question, verdict", [
+    # A supplier named in the telling is part of the purchase, not an unknown subject.
+    ("public 'report fly-tipping' form, around 90 grand for 10 months, fixed, no rollover. "
+     "Harbour Digital Ltd builds and runs it, and the integration is done by Harbour Systems "
+     "plc - separate companies. no hosting, no crypt-key. any problem?", "within"),
+    # Users said by who they are (chat-18).
+    ("our portal where businesses register as waste carriers needs rebuilding. £600k over 2 "
+     "yrs, fixed term, no hosting, separate SI, no crypt-key. do we need approval?",
+     "needs_approval"),
+    ("new hosting contract for the payroll team's reporting server - starts 1 november 2027, "
+     "ends 31 october 2029, £38k a month. nothing rolls over, no crypt-key, and only payroll "
+     "staff ever log in. ok to sign?", "within"),
+    # A product looked at but not chosen adds no Crypt-Key.
+    ("internal secure file transfer, £620k over 2 years fixed. We looked at a Crypt-Key based "
+     "product but went with a different encryption vendor, so there's no Crypt-Key in it. "
+     "anything needed from SC?", "within"),
+    # A hosting contract already signed, asked about again, is not a new one.
+    ("just over a million (about £1.04m) on a new triage app for our caseworkers, 2 yr fixed, "
+     "separate SI, no crypt-key. it'll sit on our existing hosting contract, which was signed "
+     "in 2022 for 6 years. does that 6 yr hosting break a red line?", "needs_approval"),
+    # A sum that may or may not be part of the contract, across the £100m line.
+    ("single contract for our internal tax platform: base price £97m, plus a £5m change-control "
+     "pot that commercial may or may not write into the contract value. separate SI, no "
+     "hosting, no crypt-key. red line or just approval?", "depends"),
+    ("new online payments service for the public, £4 per payment over a fixed 5 yr term. "
+     "forecasts say anywhere from 20 to 30 million payments. single contract, no crypt-key. "
+     "what's the position?", "depends"),
+])
+def test_chat_18_scenarios(answerer, question: str, verdict: str) -> None:
+    answer = answerer.ask(question)
+    assert answer.verdict is not None and answer.verdict.verdict == verdict, answer.text
