@@ -29,6 +29,7 @@ _WORD = rf"(?:{_UNITS}|half|quarter|quarters|third)"
 _WORD_NUMBER = (rf"(?:(?:a|an)[ -])?{_WORD}(?:(?:[ -]|\s+and(?:\s+a|\s+an)?\s+|\s+point\s+|"
                 rf"\s+of\s+(?:a|an)\s+|\s+(?:a|an)\s+|(?:(?<=million)|(?<=billion)|"
                 rf"(?<=thousand)),\s+){_WORD})*")
+WORD_NUMBER = _WORD_NUMBER  # shared with bot/understand.py, which reads chat money
 _SCALES = r"(?:thousand|million|billion|grand|bn|mn|m|k|b)\b"
 POUNDS_FIRST = re.compile(rf"£\s?(?P<n>{_NUMBER})\s*(?P<scale>{_SCALES})?", re.I)
 POUNDS_AFTER = re.compile(

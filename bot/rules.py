@@ -463,6 +463,7 @@ def _siblings(label: str, previous: str) -> bool:
 
 ASKED_WHETHER = re.compile(r"\b(?:does|do|would|will|is|are|could|can)\s+(?:that|this|it|they)"
                            r"\s+(?:make\s+it\s+|count\s+as\s+|still\s+)?(?:be\s+)?$", re.I)
+PUBLIC_NAMED = re.compile(r"\bpublic\s+['‘\"]\w", re.I)
 AWARD = re.compile(r"\baward(?:s|ed|ing)?\b", re.I)  # "BTP proposes to award … to Sentinel"
 TOTAL = re.compile(r"\W*(?:(?:the\s+)?total|in total|overall|altogether)\b", re.I)
 IT_BEFORE = re.compile(r"\b(?:it|this|that)\b", re.I)
@@ -716,6 +717,10 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     and not not_proposed(text, match.start(), match.end()):
                 said.append(Observation("public_facing", not negated(text, match.start(),
                                                                      match.end()), evidence))
+        # A service named as public: "public 'report fly-tipping' form" (chat-18).
+        for match in PUBLIC_NAMED.finditer(text):
+            if not negated(text, match.start(), match.end()):
+                said.append(Observation("public_facing", True, evidence))
         for match in find("facts.public_platforms", text):
             if not negated(text, match.start(), match.end()) and not deferred(
                     text, match.start(), match.end()) and not rejected(

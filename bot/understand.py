@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot.lexical import STOPWORDS, tokens
+from bot.money import WORD_NUMBER
 
 LEXICON_NAME = "lexicon.toml"
 # "1.5m", "90k", "2bn" typed without a pound sign: money in a question about spend, unless a
@@ -44,8 +45,10 @@ COUPLE = re.compile(r"\ba couple of\s+(million|billion|thousand|hundred|grand|k|
 # "half a million", "a quarter of a billion" with no pounds or pound sign: money, said so.
 WORD_MONEY = re.compile(
     r"\b((?:a|an|one|two|three|half|a half|a quarter|quarter|three quarters|a third)"
-    r"(?:\s+of)?\s+(?:a\s+)?(?:million|billion))\b(?!\s*(?:pounds|quid|users|people|"
-    r"citizens|customers|visits|transactions|records|calls|staff)\b)", re.I)
+    r"(?:\s+of)?\s+(?:a\s+)?(?:million|billion)"
+    # "a hundred and twelve million" (chat-18): any run of number words ending in a scale
+    rf"|(?:{WORD_NUMBER})(?<=illion))\b(?!\s*(?:pounds|quid|users|people|"
+    r"citizens|customers|visits|transactions|records|calls|staff|payments)\b)", re.I)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 # "3yr", "18mths": a number run into its unit, which would otherwise be read as one word.
 RUN_TOGETHER = re.compile(r"(?<=\d)(?=(?:yrs?|years?|mths?|months?|wks?|weeks?)\b)", re.I)

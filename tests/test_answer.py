@@ -1008,3 +1008,15 @@ def test_a_hosting_contract_already_signed_is_answered_with_the_hosting_rule(ans
 def test_chat_18_scenarios(answerer, question: str, verdict: str) -> None:
     answer = answerer.ask(question)
     assert answer.verdict is not None and answer.verdict.verdict == verdict, answer.text
+
+
+@pytest.mark.parametrize("question, verdict", [
+    ("secure comms programme wants one contract - a hundred and twelve million over 8 years, "
+     "lots of Crypt-Key kit in it. separate SI, no hosting. anything else we should know?",
+     "crosses"),
+    ("live chat on our public 'report a change to your benefit' pages: £9,500 a month for 12 "
+     "months, fixed. no hosting, no rollover, no crypt-key. approval?", "needs_approval"),
+])
+def test_chat_money_in_words_and_services_named_public(answerer, question: str,
+                                                       verdict: str) -> None:
+    assert answerer.ask(question).verdict.verdict == verdict
