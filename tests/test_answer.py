@@ -1020,3 +1020,10 @@ def test_chat_18_scenarios(answerer, question: str, verdict: str) -> None:
 def test_chat_money_in_words_and_services_named_public(answerer, question: str,
                                                        verdict: str) -> None:
     assert answerer.ask(question).verdict.verdict == verdict
+
+
+def test_the_bar_is_the_standard_asked_for(answerer) -> None:
+    answer = answerer.ask("what's the bar the old service manual page for CTOs sets for how "
+                          "good govt tech should get - like, who should actually be keen to use "
+                          "it?")
+    assert answer.answered and answer.citations[0].doc_id == "guidance-for-ctos"
