@@ -126,12 +126,12 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # Written blind in session 13: 0.926 (301/325) / 20 of 25 (23 with the convention
           # that a contract over £100m is reported without approval) / 1 false red line
           # unseen; tuned on since.
-          "proposals_dev13.yaml": (0.966, 1.0, 0),
+          "proposals_dev13.yaml": (0.969, 1.0, 0),
           # Written blind in session 13: 0.911 (296/325) / 20 of 25 / 2 false unseen.
-          "proposals_dev14.yaml": (0.944, 1.0, 0),
+          "proposals_dev14.yaml": (0.947, 1.0, 0),
           # Written blind in session 13: 0.898 (292/325) / 18 of 25 / 6 false unseen. The
           # false red line left: RAF flying-training "students" read as the public.
-          "proposals_dev15.yaml": (0.926, 0.84, 1)}
+          "proposals_dev15.yaml": (0.941, 0.84, 1)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -832,3 +832,13 @@ def test_gaps_labelled_or_put_off_in_proposals_dev14(reviewer, text: str, criter
 def test_gaps_put_off_in_proposals_dev15(reviewer, text: str, criterion: str,
                                          status: str) -> None:
     assert statuses(reviewer, text)[criterion] == status
+
+
+@pytest.mark.parametrize("text, status", [
+    ("Case data will be held in Castlegate's proprietary database format.", "at_odds"),
+    ("We accept that we will stay dependent on Kestrel for the life of the system.", "at_odds"),
+    ("Candidate data must be exportable in bulk at exit, so that we can change product at the "
+     "end of the term.", "addressed"),
+])
+def test_openness_in_the_words_proposals_use(reviewer, text: str, status: str) -> None:
+    assert statuses(reviewer, text)["openness"] == status
