@@ -392,3 +392,12 @@ def test_one_winner_of_the_service_lot_and_the_integration_lot_does_both() -> No
     apart = ("Two lots: lot 1 runs the service, lot 2 is systems integration. No single "
              "company may win both lots.")
     assert verdicts(apart).get("service-and-integrator") != "crosses"
+
+
+@pytest.mark.parametrize("text", [
+    "Harbour Digital Ltd builds and runs it, and the integration is done by Harbour Systems "
+    "plc - despite the names they're totally separate companies.",
+    "Integration done by our in-house devs.",
+])
+def test_an_integrator_said_to_be_someone_else_keeps_the_line(text: str) -> None:
+    assert verdicts(text)["service-and-integrator"] == "within"
