@@ -463,6 +463,20 @@ def _siblings(label: str, previous: str) -> bool:
 
 ASKED_WHETHER = re.compile(r"\b(?:does|do|would|will|is|are|could|can)\s+(?:that|this|it|they)"
                            r"\s+(?:make\s+it\s+|count\s+as\s+|still\s+)?(?:be\s+)?$", re.I)
+# The department's own data centre, named with its place: "our Swansea data centre".
+OUR_CENTRE = re.compile(r"\bour\s+(?:[\w-]+\s+){0,2}data cent(?:re|er)s?\b", re.I)
+
+
+def _only_the_centre(text: str) -> bool:
+    """Whether the only hosting `text` speaks of is "the data centre", after the department
+    named its own: "storage arrays … in our Swansea data centre. We propose buying new
+    arrays for the data centre" buys kit for it, not hosting (proposals_dev11)."""
+    found = find("facts.hosting", text)
+    return bool(found) and all(
+        m.group(0).lower().startswith("data cent")
+        and re.search(r"\bthe\s+$", text[:m.start()], re.I) for m in found)
+
+
 PUBLIC_NAMED = re.compile(r"\bpublic\s+['‘\"]\w", re.I)
 AWARD = re.compile(r"\baward(?:s|ed|ing)?\b", re.I)  # "BTP proposes to award … to Sentinel"
 TOTAL = re.compile(r"\W*(?:(?:the\s+)?total|in total|overall|altogether)\b", re.I)
@@ -541,6 +555,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     split = False  # whether the purchase has been said to be several contracts
     term_ranges: list[tuple[float, float]] = []  # "between 2 and 3 years", anywhere
     made_terms: set[float] = set()  # lengths of contracts already made
+    own_centre = False  # whether the department's own data centre has been named
     awarded: set[str] = set()  # who the contract last named goes to
     hosts: set[str] = set()  # names in sentences that buy hosting
     for at, item in enumerate(sentences):
@@ -606,7 +621,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                                       False, per_year))
                     continue
                 said.append(Observation("budgets" if several else "amounts", amount, evidence))
-        hosting_here = buys_hosting(text)
+        hosting_here = buys_hosting(text) and not (own_centre and _only_the_centre(text))
+        own_centre = own_centre or bool(OUR_CENTRE.search(text))
         for ranged in TERM_RANGE.finditer(text):
             per = 12 if ranged.group(3).lower().startswith("m") else 1
             low, high = _count(ranged.group(1)), _count(ranged.group(2))

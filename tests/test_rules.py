@@ -401,3 +401,12 @@ def test_one_winner_of_the_service_lot_and_the_integration_lot_does_both() -> No
 ])
 def test_an_integrator_said_to_be_someone_else_keeps_the_line(text: str) -> None:
     assert verdicts(text)["service-and-integrator"] == "within"
+
+
+def test_kit_bought_for_the_departments_own_data_centre_is_no_hosting() -> None:
+    text = ("The storage arrays in our Swansea data centre go out of support next year. We "
+            "propose buying new arrays for the data centre at £5.2m, including five years' "
+            "hardware support.")
+    assert "hosting-length" not in verdicts(text)
+    bought = "We will sign a new contract for the data centre hosting our systems, 5 years."
+    assert verdicts(bought)["hosting-length"] == "crosses"
