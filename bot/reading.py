@@ -413,6 +413,10 @@ NOT_A_LABEL = re.compile(r"\b(?:we|it|they|this|that|there|is|are|was|were|will|
                          r"had|do|does|did|not|no|yes|none|can|may)\b", re.I)
 
 
+# What sits under "What is not included" or "Out of scope" is not what the proposal buys
+# ("we are not buying, replacing or changing any Crypt-Key equipment", proposals_dev16).
+OUT_OF_SCOPE = re.compile(r"\W*(?:what is |what's )?(?:not included|out of scope|not in scope|"
+                          r"exclusions|excluded|outside (?:the |this )?scope)\W*", re.I)
 TURNED_DOWN_LABEL = re.compile(r"\W*(?:rejected|not chosen|ruled out|discounted|dismissed)\b",
                                re.I)
 # An open question written as a statement: "Whether the build supplier should also
@@ -425,7 +429,8 @@ def asserts(passage: Passage) -> bool:
     roll over?" then "It does not." is a question quoted in a reply, which asserts nothing
     (proposals_dev12), nor does "Whether … : to be decided later". A question typed to the
     bot is read whole, not through this."""
-    return not QUESTION.search(passage.text) and not WHETHER.match(passage.text)
+    return not QUESTION.search(passage.text) and not WHETHER.match(passage.text) \
+        and not OUT_OF_SCOPE.fullmatch(passage.heading)
 
 
 def passages(text: str) -> list[Passage]:

@@ -477,7 +477,12 @@ def _only_the_centre(text: str) -> bool:
         and re.search(r"\bthe\s+$", text[:m.start()], re.I) for m in found)
 
 
+PROGRAMME_SUM = re.compile(r"\b(?:budget|whole-life|whole life|programme|envelope)\b", re.I)
+PUBLISHED = re.compile(r"\bpublish(?:ed|es|ing)?\b", re.I)
+ONLY = re.compile(r"\bonly\b", re.I)
 PUBLIC_NAMED = re.compile(r"\bpublic\s+['‘\"]\w", re.I)
+REFUSAL_THEN_REASON = re.compile(r"\W*we\s+(?:\w+\s+){1,3}?(?:it|that|this|them)?\s*"
+                                 r"(?:down)?\s*[:;,—–-]", re.I)
 AWARD = re.compile(r"\baward(?:s|ed|ing)?\b", re.I)  # "BTP proposes to award … to Sentinel"
 TOTAL = re.compile(r"\W*(?:(?:the\s+)?total|in total|overall|altogether)\b", re.I)
 IT_BEFORE = re.compile(r"\b(?:it|this|that)\b", re.I)
@@ -536,7 +541,9 @@ def _refused_next(following: Sequence[str | Passage]) -> bool:
     if not following:
         return False
     text = following[0].read if isinstance(following[0], Passage) else following[0]
-    return len(WORD.findall(text)) <= 8 and _starts_with("facts.refused", text)
+    # "We turned it down: five years takes us well past…" gives its reason after the refusal.
+    return _starts_with("facts.refused", text) and (
+        len(WORD.findall(text)) <= 8 or bool(REFUSAL_THEN_REASON.match(text)))
 
 
 def _flag(observations: list[Observation], fact: str) -> bool | None:
@@ -723,9 +730,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         for match in find("facts.public_facing", text):
             if any(lo <= match.start() < hi for lo, hi in not_public):
                 continue  # "the public cloud", "the Office of the Public Guardian"
-            if ASKED_WHETHER.search(text[slice(clause(text, match.start(), match.end())[0],
-                                               match.start())]):
+            before = text[slice(clause(text, match.start(), match.end())[0], match.start())]
+            if ASKED_WHETHER.search(before):
                 continue  # "does that make it public facing?" asks, it does not say (chat-17)
+            if PUBLISHED.search(before):
+                continue  # "results … published as open data on our website" (dev16)
             # "we *might* add a portal so the public can check their case" hedges who it is
             # for, wherever in the sentence the hedge stands (chat-13).
             if not deferred(text, match.start(), match.end()) \
@@ -782,7 +791,18 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     said += _one_supplier_in_a_table(given) + _table_totals(given)
     if not any(o.fact == "same_supplier_integrator" for o in said):
         said += _one_named_supplier_across_sentences(read) + _one_winner_of_both_lots(read)
+    if split:
+        # "Its whole-life budget is £230 million … It will not be let as a single contract"
+        # (proposals_dev16): the programme's sum said before the split is its budget.
+        said = [Observation("budgets", o.value, o.text) if o.fact == "amounts"
+                and PROGRAMME_SUM.search(o.text) else o for o in said]
     public = _flag(said, "public_facing")
+    # "Members of the public … search orders on GOV.UK … This proposal does not touch those
+    # public services. … The tool is used only by staff" (proposals_dev16): said to be for
+    # staff only, it is internal whatever public service is described beside it.
+    if public and any(o.fact == "public_facing" and o.value is False and ONLY.search(o.text)
+                      for o in said):
+        public = False
     hosting = [o.value for o in said if o.fact == "hosting_years"]
     contract = [o.value for o in said if o.fact == "contract_years"]
     open_rates = []

@@ -132,7 +132,10 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           "proposals_dev14.yaml": (0.947, 1.0, 0),
           # Written blind in session 13: 0.898 (292/325) / 18 of 25 / 6 false unseen. The
           # false red line left: RAF flying-training "students" read as the public.
-          "proposals_dev15.yaml": (0.941, 0.84, 1)}
+          "proposals_dev15.yaml": (0.941, 0.84, 1),
+          # Written blind in session 13 to trap false red lines: 0.927 (241/260) / 14 of 20 /
+          # 6 false unseen; 0.931 / 20 of 20 / 0 after.
+          "proposals_dev16.yaml": (0.93, 1.0, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -329,6 +332,24 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "£1.3 million.", ["approval-threshold"]),
     ("The price is eleven million, two hundred thousand pounds a year over a ten-year term.",
      ["contract-value"]),
+    # proposals_dev16, near misses: an offer turned down with its reason after; a programme's
+    # budget before it is split into lots; Crypt-Key only under "What is not included"; a
+    # public service described beside an internal tool; an integrator role on another
+    # system; open data published on a website.
+    ("Supplier A offered a 5-year hosting deal. We turned it down: five years is too long. "
+     "We're going with Azure for 24 months from go-live. Total £95,000, internal.", []),
+    ("1. Its whole-life budget is £230 million over five years.\n2. The programme will not "
+     "be let as a single contract. It will be bought as four separately competed contracts: "
+     "£14 million, £86 million, £61 million and £39 million.", ["approval-threshold"]),
+    ("What is not included\nThe private office also uses Crypt-Key devices; we are not buying "
+     "or changing any Crypt-Key equipment.\n\nCost\n£640,000, internal.", []),
+    ("Members of the public can search orders on GOV.UK. This proposal does not touch that "
+     "service. Cost: £780,000 over 12 months. The tool is used only by staff.", []),
+    ("Fenwick will host the portal. Fenwick is also, under a separate 2024 contract, the "
+     "system integrator for our finance system. It has no integration role on the portal. "
+     "Cost: £60,000, internal.", []),
+    ("Total cost £260,000, all internal. Survey results will continue to be published as open "
+     "data on our website.", []),
 ])
 def test_red_line_rules(reviewer, text: str, expected: list[str]) -> None:
     assert rules(reviewer, text) == sorted(expected)
