@@ -94,7 +94,8 @@ class Facts:
     # Prices by the period with no term to multiply them by ("£25k a month", the length
     # still to be decided): each is only the least the contract is worth.
     open_rates: list[Amount] = field(default_factory=list)
-    ranged: bool = False  # a price over a range of terms: the sums are its least and most
+    # A price over a range of terms or counts: the sums read are its least and most.
+    ranged: bool = False
     # Sums that may or may not be spent: "an optional £150k add-on that we might buy".
     optional: list[Amount] = field(default_factory=list)
 
@@ -596,6 +597,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                 per_year = _per_year(text, Amount(amount.value, "", amount.start, unit.end()))
                 years = max((y for y, _, _ in durations(text, this_year)), default=1.0) \
                     if per_year else None
+                if len(counts) > 1:
+                    said.append(Observation("ranged", True, evidence))  # least and most
                 for count, words in counts:
                     value = amount.value * count * (per_year * years if per_year else 1)
                     said.append(Observation("amounts", Amount(

@@ -216,10 +216,9 @@ def _straddles(question: str, limit: Limit) -> bool:
 
 
 def _estimated(facts) -> bool:
-    """Whether the facts hold one price estimated over a range of counts ("£1.50 per check,
-    anywhere from 50k to 100k checks"): two sums read from one clause."""
-    texts = [a.text for a in facts.amounts]
-    return facts.ranged or len(texts) != len(set(texts))
+    """Whether the facts hold one price estimated over a range ("£1.50 per check, anywhere
+    from 50k to 100k checks", "£450k a year … between 2 and 3 years")."""
+    return facts.ranged
 
 
 def _refs(citations: list[Citation]) -> str:
@@ -274,6 +273,24 @@ DECIDES = {  # rule -> (what decides it, the clauses to quote)
 }
 
 
+# Hosting spoken of as one already named ("does that 6 yr hosting…"), already made ("…which
+# was signed in 2022"), or as the rule ("the hosting red line"): none is a new contract.
+NAMED_BEFORE = re.compile(r"\b(?:that|this|the same)\s+(?:[\w-]+\s+){0,2}$", re.I)
+THE_RULE = re.compile(r"\w*\s+(?:red[- ]lines?|rules?|limits?|caps?)\b", re.I)
+
+
+def _speaks_of_new_hosting(sentence: str) -> bool:
+    if not affirms("facts.hosting", sentence) or already_made(sentence):
+        return False
+    for m in find("facts.hosting", sentence):
+        after = sentence[m.end():]
+        made_after = re.search(r"\b(?:which|that)\b", after) and mentions("facts.past", after)
+        if not (not_proposed(sentence, m.start(), m.end()) or NAMED_BEFORE.search(
+                sentence[:m.start()]) or made_after or THE_RULE.match(after)):
+            return True
+    return False
+
+
 def _undecided(question: str, facts) -> list[str]:
     """The rules a question brings up without the fact that decides them: a hosting
     contract with no length, "do we need approval?" with no amount."""
@@ -281,16 +298,7 @@ def _undecided(question: str, facts) -> list[str]:
     # Not for one signed in 2023 (chat-13), nor "it'll sit on our existing hosting contract,
     # which was signed in 2022 for 6 years. does that 6 yr hosting break a red line?" (chat-18).
     told = re.split(r"(?<=[.?!])\s+", question)
-    new_hosting = [s for s in told if affirms("facts.hosting", s) and not already_made(s)
-                   and any(not not_proposed(s, m.start(), m.end())
-                           and not re.search(r"\b(?:that|this|the same)\s+(?:[\w-]+\s+){0,2}$",
-                                             s[:m.start()], re.I)
-                           and not (re.search(r"\b(?:which|that)\b", s[m.end():])
-                                    and mentions("facts.past", s[m.end():]))
-                           and not re.match(r"\w*\s+(?:red[- ]lines?|rules?|limits?|caps?)\b",
-                                            s[m.end():], re.I)
-                           for m in find("facts.hosting", s))]
-    if facts.hosting_years is None and new_hosting and (
+    if facts.hosting_years is None and any(_speaks_of_new_hosting(s) for s in told) and (
             mentions("facts.contract", question) or mentions("facts.extension", question)):
         rules.append("hosting-length")
     if facts.automatic_extension is None and any(
