@@ -162,6 +162,9 @@ def _per_year(text: str, amount: Amount) -> int | None:
 PER_UNIT = re.compile(r"\s*(?:per|a|each|for each|for every)\s+([a-z]{3,})\b", re.I)
 _QUANTITY = r"(\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?"
 PERIOD_WORDS = frozenset(PERIODS_A_YEAR) | {"years", "months", "weeks", "day", "days"}
+# A price per user is paid for the people who use it, however they are counted: "£75 per
+# user per year … number of staff using it could be anywhere from 3,000 to 6,000" (chat-15).
+PEOPLE = r"(?:users?|staff|people|employees?|seats?|licen[cs]es?|colleagues?)"
 
 
 def _units(text: str, amount: Amount) -> list[tuple[float, str]] | None:
@@ -174,6 +177,14 @@ def _units(text: str, amount: Amount) -> list[tuple[float, str]] | None:
     noun = re.escape(unit.group(1).lower().rstrip("s"))
     counted = rf"\s+(?:[a-z-]+\s+)?{noun}(?:e?s)?\b"
     ranged = re.search(rf"{_QUANTITY}\s*(?:to|-|–|and)\s*{_QUANTITY}{counted}", text, re.I)
+    if ranged is None and re.fullmatch(PEOPLE, noun, re.I):
+        # The people named before their count: "the number of staff … from 3,000 to 6,000".
+        ranged = re.search(rf"\b{PEOPLE}\b[^.£;]{{0,50}}?\b{_QUANTITY}\s*(?:to|-|–|and)\s*"
+                           rf"{_QUANTITY}(?!\s*(?:years?|months?|yrs?|weeks?)\b)",
+                           text[amount.end:], re.I)
+        if ranged:  # its groups are the two counts, as below
+            ranged = re.search(rf"{_QUANTITY}\s*(?:to|-|–|and)\s*{_QUANTITY}",
+                               ranged.group(0)[ranged.group(0).find(ranged.group(1)):])
     if ranged:
         # "20 to 30 million payments": the scale written once is both ends'.
         first_scale = ranged.group(2) or ranged.group(4)

@@ -341,6 +341,15 @@ def test_a_price_by_the_user_and_the_year_is_spent_over_users_and_term() -> None
                     "users.")["approval-threshold"] == "within"
 
 
+def test_a_price_per_user_is_counted_by_the_staff_who_use_it() -> None:
+    """The people may be named before their count, and by another word (chat-15)."""
+    text = "An internal tool at £75 per user per year on a 3 year term. The number of staff "
+    assert verdicts(text + "using it could be anywhere from 3,000 to 6,000.")[
+        "approval-threshold"] == "needs_approval"
+    assert verdicts(text + "using it could be anywhere from 3,000 to 3,500.")[
+        "approval-threshold"] == "within"
+
+
 @pytest.mark.parametrize("text, rule, verdict", [
     # Who uses it, said indirectly (chat-17).
     ("Only our caseworkers will ever use it. A new case management build, £140k.",
