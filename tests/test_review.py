@@ -135,7 +135,9 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           "proposals_dev15.yaml": (0.941, 0.84, 1),
           # Written blind in session 13 to trap false red lines: 0.927 (241/260) / 14 of 20 /
           # 6 false unseen; 0.931 / 20 of 20 / 0 after.
-          "proposals_dev16.yaml": (0.93, 1.0, 0)}
+          "proposals_dev16.yaml": (0.93, 1.0, 0),
+          # Written blind in session 14: 0.932 (303/325) / 16 of 25 / 5 false unseen.
+          "proposals_dev17.yaml": (0.93, 0.64, 5)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
