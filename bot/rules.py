@@ -345,7 +345,10 @@ def durations(text: str, this_year: int | None = None) -> list[tuple[float, int,
                 continue  # a rate: "£30k a month"
             count = _count(match.group(1))
             if count is not None:
-                found.append((count / per_year, match.start(), match.end()))
+                # Weeks are shown as written: "96 weeks" is not "22 months" (chat-19).
+                years = count / per_year if per_year == 12 else Term(
+                    count / per_year, _plural(match.group(0)))
+                found.append((years, match.start(), match.end()))
     # "104 weeks of live hosting plus a 6 week exit period": one term, the two added.
     found.sort(key=lambda f: f[1])
     for (a, a_start, a_end), (b, b_start, b_end) in zip(found, found[1:], strict=False):
@@ -416,7 +419,8 @@ def _over_the_term(amount: Amount, years: float, per_year: int = 1) -> Amount:
     """A price by the period as the contract's worth: "£40 million a year for a three-year
     contract" is a £120 million contract, which is what the contract-value line measures,
     and "£30k a month for 4 months" is £120,000, over the public-facing threshold."""
-    term = _years(years) if per_year == 1 or (years * 12) % 1 else _months(years)
+    term = getattr(years, "written", None) or (
+        _years(years) if per_year == 1 or (years * 12) % 1 else _months(years))
     return Amount(amount.value * years * per_year,
                   f"{amount.text} {PERIOD_NAMES[per_year]} for {term}", amount.start, amount.end)
 
@@ -615,7 +619,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                     said.append(Observation("amounts", Amount(
                         value, f"{amount.text} {per}"
                         + (f" {PERIOD_NAMES[per_year]}" if per_year else "") + f" for {words}"
-                        + (f" over {_years(years)}" if per_year else ""),
+                        + (f" over {getattr(years, 'written', None) or _years(years)}"
+                           if per_year else ""),
                         amount.start, amount.end), evidence))
                 continue
             if amount in spent and mentions("facts.optional_spend",

@@ -887,6 +887,18 @@ def test_a_term_added_up_is_shown_as_it_was_written(answerer) -> None:
     assert "104 weeks plus 6 weeks" in answer.verdict.sentence
 
 
+@pytest.mark.parametrize("question, shown", [
+    ("new hosting contract for internal HR apps, 96 weeks, £310k total, no rollover, the host "
+     "isn't the integrator, no crypt-key. any red line?", "hosting contract of 96 weeks"),
+    ("quote to build the online service boat owners will use to register: £6,500 a week for "
+     "20 weeks, no extension, no hosting, our devs integrate it. ok?",
+     "£6,500 a week for 20 weeks"),
+])
+def test_a_term_in_weeks_is_shown_in_weeks(answerer, question: str, shown: str) -> None:
+    """No figure the user did not write: 96 weeks is not "22 months" (chat-19)."""
+    assert shown in answerer.ask(question).verdict.sentence
+
+
 def test_a_question_about_what_happened_in_practice_is_declined_saying_why(answerer) -> None:
     answer = answerer.ask("did the government IT academy from the 05 strategy ever actually "
                           "open? when and where?")

@@ -356,6 +356,9 @@ def test_a_price_per_user_is_counted_by_the_staff_who_use_it() -> None:
      "approval-threshold", "within"),
     ("The booking site families use to arrange prison visits needs rebuilding, £140k.",
      "approval-threshold", "needs_approval"),
+    ("The online service boat owners will use to register, £130k.", "approval-threshold",
+     "needs_approval"),
+    ("The dashboard our service owners will use, £130k.", "approval-threshold", "within"),
     ("The licence for the tool our benefits staff use internally is £930k.",
      "approval-threshold", "within"),
     # The integrator role in plain words, in the same deal.
