@@ -27,6 +27,7 @@ import logging
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -55,8 +56,9 @@ from bot.quotes import (
     quote_passage,
     verify_quotes,
 )
+from bot.reading import cue_words
 from bot.retrieval import GuidanceRetriever, IndexSnapshot, Passage
-from bot.rules import RED_LINES_DOC
+from bot.rules import PERIODS_A_YEAR, RED_LINES_DOC
 from bot.understand import (
     Lexicon,
     Speller,
@@ -700,7 +702,10 @@ def _lower_words(snapshot: IndexSnapshot) -> frozenset[str]:
 
 
 def _speller(snapshot: IndexSnapshot) -> Speller:
-    return snapshot.derive("speller", lambda: Speller(vocabulary(list(snapshot.texts))))
+    """The guidance's words, and the words the rules read ("per annum", "evergreen"), are
+    what a question's words are corrected to, and never corrected themselves."""
+    return snapshot.derive("speller", lambda: Speller(
+        vocabulary(list(snapshot.texts)) + Counter(cue_words() | set(PERIODS_A_YEAR))))
 
 
 def load_signposts(knowledge_dir: Path) -> list[tuple[Signpost, tuple[str, ...]]]:

@@ -166,6 +166,20 @@ def cues() -> dict:
 
 
 @functools.cache
+def cue_words() -> frozenset[str]:
+    """Every word the cue lists are written in: words the rules read are no typos ("per
+    annum" was "corrected" to "per annul", chat-19)."""
+    def strings(data) -> list[str]:
+        if isinstance(data, str):
+            return [data]
+        values = data.values() if isinstance(data, dict) else data if isinstance(
+            data, list) else []
+        return [s for value in values for s in strings(value)]
+    return frozenset(w.lower() for phrase in strings(cues())
+                     for w in re.findall(r"[A-Za-z]+", phrase))
+
+
+@functools.cache
 def _phrases(*path: str) -> re.Pattern[str]:
     """One pattern for a list of cue phrases, matching at word starts."""
     data = cues()

@@ -927,6 +927,14 @@ def test_a_letter_left_out_is_put_back_before_a_letter_changed(answerer) -> None
     assert ("directon", "direction") in answer.corrections
 
 
+def test_a_word_the_rules_read_is_never_corrected(answerer) -> None:
+    """"per annum" is not "per annul": £14.5m a year for 7 years is over £100m (chat-19)."""
+    answer = answerer.ask("one contract for our internal casework platform at £14.5m per annum "
+                          "on a 7 yr term, separate SI, no hosting. just an SC sign off?")
+    assert "annum" not in dict(answer.corrections)
+    assert answer.verdict.verdict == "crosses"
+
+
 def test_an_optional_sum_that_would_cross_the_threshold_leaves_the_verdict_to_it(answerer) -> None:
     answer = answerer.ask("internal support contract, £900k, 2 yrs fixed, no hosting, separate "
                           "SI, no crypt-key. there's an optional £150k add-on that we might buy "
