@@ -579,10 +579,13 @@ class Answerer:
             # A section already quoted for another side that says something of this one
             # too is the guidance contrasting them: "CDOs will concentrate on… CTOs will
             # concentrate on…" under one heading.
+            # So is a passage saying something of every side, found for the first side
+            # before any is quoted ("whats the difference between the CTO and the CDO?").
             quoted_places = {section.meta.place for section in sections}
             best = max(found, key=lambda p: (
                 round(lexical.coverage(own, _terms_of(p)), 2),
-                p.meta.place in quoted_places and _says_of(p, subjects[n], lexical),
+                (p.meta.place in quoted_places or all(_says_of(p, s, lexical) for s in subjects))
+                and _says_of(p, subjects[n], lexical),
                 round(lexical.coverage(query, _terms_of(p)), 2),
                 p.relevance >= close and _says_of(p, subjects[n], lexical), p.relevance),
                 default=None)

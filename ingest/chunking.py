@@ -63,7 +63,7 @@ def chunk_document(doc: LoadedDocument) -> list[Chunk]:
         for part, texts in enumerate(_pack(list(blocks))):
             text = "\n".join(texts)
             label = section_label(section, paragraph)
-            embed_text = "\n".join(filter(None, (info.title, label, text)))
+            embed_text = "\n".join(filter(None, (info.embedded_title, label, text)))
             digest = hashlib.sha256(f"{info.id}\x1f{embed_text}".encode()).hexdigest()[:24]
             chunk_id = f"{info.id}:{digest}"
             while chunk_id in seen:  # the same words twice in one section
@@ -109,7 +109,8 @@ def sentence_records(chunk: Chunk) -> list[Chunk]:
             # nothing alone; each item is embedded with its lead-in instead
         lead = next((chunk.text[u.start:u.end] for u in units
                      if u.list_id == unit.list_id and not u.is_item), "") if unit.is_item else ""
-        embed_text = "\n".join(filter(None, (meta.title, label, lead, text)))
+        title = chunk.embed_text.partition("\n")[0]  # the document's embedded title
+        embed_text = "\n".join(filter(None, (title, label, lead, text)))
         # Keyed by what is embedded, like chunks: an edit elsewhere in the section leaves
         # this sentence's id, and so its stored vector, as it was.
         digest = hashlib.sha256(f"{meta.doc_id}\x1f{embed_text}".encode()).hexdigest()[:24]

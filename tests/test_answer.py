@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import MAX_QUESTION_CHARS, NOT_COVERED, Status
+from bot.answer import MAX_QUESTION_CHARS, NOT_COVERED, Status, within_words
+from bot.quotes import Citation
 
 
 def quotes_of(answer) -> str:
@@ -927,6 +928,14 @@ def test_a_letter_left_out_is_put_back_before_a_letter_changed(answerer) -> None
     assert ("directon", "direction") in answer.corrections
 
 
+def test_a_question_about_the_cto_finds_the_cto_role_profile(answerer) -> None:
+    """The role profile, not only the page titled "Guidance for CTOs" (chat-20)."""
+    answer = answerer.ask("does the CTO have a say in how we buy in people and services, not "
+                          "just technology?")
+    assert answer.citations[0].doc_id == "chief-technology-officer"
+    assert "buying technology, services and human resources" in answer.text
+
+
 def test_a_word_the_rules_read_is_never_corrected(answerer) -> None:
     """"per annum" is not "per annul": £14.5m a year for 7 years is over £100m (chat-19)."""
     answer = answerer.ask("one contract for our internal casework platform at £14.5m per annum "
@@ -978,13 +987,20 @@ def test_questions_about_the_rules_get_no_purchase_verdict(answerer, question: s
     assert answer.verdict is None or not answer.verdict.outcomes
 
 
-def test_a_lead_in_whose_item_will_not_fit_is_left_for_more(answerer) -> None:
-    answer = answerer.ask("where did the 2005 strategy say govt should look for a new way of "
-                          "running and keeping tabs on its tech projects?")
-    shown = [q for c in answer.citations for q in c.quotes]
-    assert not shown[-1].rstrip().endswith(":")  # never a lead-in without its item
-    assert answer.more  # what did not fit is offered, not dropped
-    assert len(answer.lead.split()) + sum(len(q.split()) for q in shown) < 200
+def test_a_lead_in_whose_item_will_not_fit_is_left_for_more() -> None:
+    """Never a lead-in shown without its item: "To implement it:" waits with what it leads
+    into under "More" when the item will not fit (chat-16)."""
+    def citation(n: int, quotes: list[str], items: list[bool]) -> Citation:
+        return Citation(n, "d", "T", "S", "", "", quotes[0], quotes, 0.5, f"c{n}", "current",
+                        "guidance", "", items)
+
+    words = " ".join(["word"] * 50)
+    first = citation(1, [words + "."], [False])
+    second = citation(2, ["A short sentence about it.", "To implement it:", words + "."],
+                      [False, False, True])
+    shown, more = within_words([first, second], budget=100)
+    assert not [q for c in shown for q in c.quotes][-1].endswith(":")
+    assert more and more[0].quotes == ["To implement it:", words + "."]
 
 
 def test_a_hosting_contract_already_signed_is_answered_with_the_hosting_rule(answerer) -> None:

@@ -8,7 +8,7 @@ import pytest
 from pdfs import make_pdf
 
 from ingest.blocks import LoadError
-from ingest.chunking import MAX_CHARS, chunk_document
+from ingest.chunking import MAX_CHARS, chunk_document, sentence_records
 from ingest.loaders import load_document
 from ingest.manifest import DocumentInfo, LinkRule, ManifestError, load_manifest
 
@@ -109,6 +109,16 @@ def test_chunks_carry_sections_and_stable_ids() -> None:
     people = [c for c in first if c.meta.section == "People"]
     assert people and all(c.metadata["section"] == "People" for c in people)
     assert all(len(c.text) <= MAX_CHARS * 1.5 for c in first)
+
+
+def test_a_documents_short_name_is_embedded_with_its_title_but_never_shown() -> None:
+    """Questions say "the CTO": the role profile's passages are embedded under "Chief
+    technology officer (CTO role profile)", while citations keep the page's own title."""
+    chunks = chunk_document(load("chief-technology-officer.txt"))
+    sentences = [s for c in chunks for s in sentence_records(c)]
+    assert sentences and all(r.embed_text.startswith("Chief technology officer (CTO role "
+                                                     "profile)\n") for r in chunks + sentences)
+    assert {r.meta.title for r in chunks + sentences} == {"Chief technology officer"}
 
 
 def test_editing_a_sentence_changes_only_that_chunk_id() -> None:
