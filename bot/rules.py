@@ -167,10 +167,27 @@ PERIOD_WORDS = frozenset(PERIODS_A_YEAR) | {"years", "months", "weeks", "day", "
 PEOPLE = r"(?:users?|staff|people|employees?|seats?|licen[cs]es?|colleagues?)"
 
 
+# A price for each of things counted before it: "2,400 rugged handhelds … at £520 each".
+EACH = re.compile(r"\s*(?:each|apiece|a piece)\b"
+                  r"(?!\s+(?:year|month|week|quarter|day)s?\b)", re.I)
+COUNTED_BEFORE = re.compile(rf"\b{_QUANTITY}\s+((?:[a-z-]+\s+){{0,3}}?[a-z-]+s)\b"
+                            r"[^£.;]{0,50}?\b(?:at|for|@|costing)\s*$", re.I)
+
+
+def _per_unit(text: str, amount: Amount) -> re.Match[str] | None:
+    """How a price by the unit is written after it: "each", "per case", "a check"."""
+    return EACH.match(text, amount.end) or PER_UNIT.match(text, amount.end)
+
+
 def _units(text: str, amount: Amount) -> list[tuple[float, str]] | None:
     """The counts a price by the unit is paid for, as the text estimates them ("about 40k
     cases", "anywhere from 50k to 100k checks"): the spend is the price times the count,
     and a range of counts is a range of spend."""
+    if EACH.match(text, amount.end):
+        before = COUNTED_BEFORE.search(text[:amount.start])
+        return [(_quantity(before.group(1), before.group(2)),
+                 f"{before.group(1)}{before.group(2) or ''} {before.group(3)}")] if before \
+            else None
     unit = PER_UNIT.match(text, amount.end)
     if unit is None or unit.group(1).lower() in PERIOD_WORDS:
         return None
@@ -606,7 +623,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             counts = _units(text + " " + " ".join(
                 a.read if isinstance(a, Passage) else a for a in after), amount)
             if counts and amount in spent:
-                unit = PER_UNIT.match(text, amount.end)
+                unit = _per_unit(text, amount)
                 per = unit.group(0).strip()
                 # "£75 per user per year on a 3 yr fixed term": by the unit and by the year.
                 per_year = _per_year(text, Amount(amount.value, "", amount.start, unit.end()))

@@ -341,6 +341,26 @@ def test_a_price_by_the_user_and_the_year_is_spent_over_users_and_term() -> None
                     "users.")["approval-threshold"] == "within"
 
 
+@pytest.mark.parametrize("text, rule, verdict", [
+    # Contract paper's own words for renewing by itself (chat-19).
+    ("The licence 'continues in force for successive quarterly periods' until one side "
+     "terminates.", "automatic-extension", "crosses"),
+    ("The contract 'shall renew on each anniversary of the commencement date unless 90 days' "
+     "written notice is given'.", "automatic-extension", "crosses"),
+    # A price for each of things counted before it.
+    ("2,400 rugged handhelds for our officers at £520 each, for staff use only.",
+     "approval-threshold", "needs_approval"),
+    ("200 rugged handhelds for our officers at £520 each, for staff use only.",
+     "approval-threshold", "within"),
+    ("£12 each year for the licence.", "approval-threshold", "within"),
+    # A tool named as public.
+    ("A tiny public tool so people can check if they need a licence, £120k.",
+     "approval-threshold", "needs_approval"),
+])
+def test_renewal_paper_prices_each_and_public_tools(text: str, rule: str, verdict: str) -> None:
+    assert verdicts(text)[rule] == verdict
+
+
 def test_a_price_per_user_is_counted_by_the_staff_who_use_it() -> None:
     """The people may be named before their count, and by another word (chat-15)."""
     text = "An internal tool at £75 per user per year on a 3 year term. The number of staff "
