@@ -341,6 +341,12 @@ def _count(text: str) -> float | None:
         return number_words(text)
 
 
+# A term counted from go-live is a term, not a deferral: "host it for 36 months after
+# go-live" (chat-19).
+FROM_GO_LIVE = re.compile(r"\s+(?:after|from|following)\s+(?:go[- ]?live|going live|launch)\b",
+                          re.I)
+
+
 def durations(text: str, this_year: int | None = None) -> list[tuple[float, int, int]]:
     """Every length of time `text` states, in years, with where it is written:
     "five-year", "18 months", "a 10-week contract", "until 2031" (counted from this year)."""
@@ -701,7 +707,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
             added = bool(ADDED_TERM.search(text[start:end])) or bool(DATE_SPAN.match(text, start))
             if not _names_a_term(text, end) and not added \
                     and mentions("facts.not_a_term", text[lo:hi]) \
-                    or not_proposed(text, start, end) or deferred(text, start, end):
+                    or not_proposed(text, start, end) or deferred(text, start, end) \
+                    and not FROM_GO_LIVE.match(text, end):
                 if not_proposed(text, start, end):
                     made_terms.add(years)  # "…which was signed in 2022 for 6 years"
                 continue  # "length not agreed yet, the supplier is pushing for 3 years"

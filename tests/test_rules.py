@@ -353,6 +353,9 @@ def test_a_price_by_the_user_and_the_year_is_spent_over_users_and_term() -> None
     ("200 rugged handhelds for our officers at £520 each, for staff use only.",
      "approval-threshold", "within"),
     ("£12 each year for the licence.", "approval-threshold", "within"),
+    # A term counted from go-live is a term, not put off (chat-19).
+    ("Larchmont will host it for 36 months after go-live.", "hosting-length",
+     "crosses"),
     # A tool named as public.
     ("A tiny public tool so people can check if they need a licence, £120k.",
      "approval-threshold", "needs_approval"),
