@@ -136,8 +136,9 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           # Written blind in session 13 to trap false red lines: 0.927 (241/260) / 14 of 20 /
           # 6 false unseen; 0.931 / 20 of 20 / 0 after.
           "proposals_dev16.yaml": (0.93, 1.0, 0),
-          # Written blind in session 14: 0.932 (303/325) / 16 of 25 / 5 false unseen.
-          "proposals_dev17.yaml": (0.93, 0.64, 5)}
+          # Written blind in session 14: 0.932 (303/325) / 16 of 25 / 5 false unseen; tuned on
+          # since.
+          "proposals_dev17.yaml": (0.935, 0.64, 2)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -334,6 +335,10 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      "£1.3 million.", ["approval-threshold"]),
     ("The price is eleven million, two hundred thousand pounds a year over a ten-year term.",
      ["contract-value"]),
+    # proposals_dev17: what a contract signed in the past did, told in the past tense.
+    ("In 2017 we signed a seven-year hosting contract with a managed hosting firm. It rolled "
+     "over automatically each year after that, and the same firm also integrated our shop "
+     "feeds. We now propose a 20-month cloud call-off at £180,000, internal.", []),
     # proposals_dev16, near misses: an offer turned down with its reason after; a programme's
     # budget before it is split into lots; Crypt-Key only under "What is not included"; a
     # public service described beside an internal tool; an integrator role on another
