@@ -138,7 +138,7 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           "proposals_dev16.yaml": (0.93, 1.0, 0),
           # Written blind in session 14: 0.932 (303/325) / 16 of 25 / 5 false unseen; tuned on
           # since.
-          "proposals_dev17.yaml": (0.935, 0.64, 2)}
+          "proposals_dev17.yaml": (0.935, 0.68, 1)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -339,6 +339,10 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("In 2017 we signed a seven-year hosting contract with a managed hosting firm. It rolled "
      "over automatically each year after that, and the same firm also integrated our shop "
      "feeds. We now propose a 20-month cloud call-off at £180,000, internal.", []),
+    # An option refused in the sentence after it; a total said across lots.
+    ("Option 1: one supplier would host, build and run it for ten years, at close to half a "
+     "billion pounds. We have turned this down.\n\nOption 2: three separate contracts. "
+     "Across the three lots, spend is £111 million over two years.", ["approval-threshold"]),
     # proposals_dev16, near misses: an offer turned down with its reason after; a programme's
     # budget before it is split into lots; Crypt-Key only under "What is not included"; a
     # public service described beside an internal tool; an integrator role on another
