@@ -604,6 +604,7 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     own_centre = False  # whether the department's own data centre has been named
     awarded: set[str] = set()  # who the contract last named goes to
     hosts: set[str] = set()  # names in sentences that buy hosting
+    elsewhere: set[str] = set()  # roles said to be held in another part of government
     for at, item in enumerate(sentences):
         passage = item if isinstance(item, Passage) else Passage(item)
         text, evidence = passage.read, passage.text
@@ -810,6 +811,13 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
                                                                           m.end()))])
                for m in find("facts.crypt_key", text)):
             said.append(Observation("crypt_key", True, evidence))
+        if mentions("facts.elsewhere_in_government", text):
+            # "Brightline is also the systems integrator on HMRC's customs programme. That is
+            # a different department and a different service." (proposals_dev17): the red
+            # line is for the same service in the same part of government.
+            elsewhere |= {evidence, previous_text}
+            said = [o for o in said if not (o.fact == "same_supplier_integrator" and o.value
+                                            and o.text in elsewhere)]
         previous, previous_text, previous_label = text, evidence, passage.heading
         if hosting_here:
             hosts |= {w.lower() for w in CAPITALISED.findall(text)} | set(_subject(text))
@@ -833,7 +841,8 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
     given = [item for item in sentences if isinstance(item, Passage)]  # tables come as these
     said += _one_supplier_in_a_table(given) + _table_totals(given)
     if not any(o.fact == "same_supplier_integrator" for o in said):
-        said += _one_named_supplier_across_sentences(read) + _one_winner_of_both_lots(read)
+        across = _one_named_supplier_across_sentences(read) + _one_winner_of_both_lots(read)
+        said += [] if any(o.text in elsewhere for o in across) else across
     if split:
         # "Its whole-life budget is £230 million … It will not be let as a single contract"
         # (proposals_dev16): the programme's sum said before the split is its budget.

@@ -138,7 +138,7 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           "proposals_dev16.yaml": (0.93, 1.0, 0),
           # Written blind in session 14: 0.932 (303/325) / 16 of 25 / 5 false unseen; tuned on
           # since.
-          "proposals_dev17.yaml": (0.935, 0.68, 1)}
+          "proposals_dev17.yaml": (0.938, 0.72, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -343,6 +343,13 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("Option 1: one supplier would host, build and run it for ten years, at close to half a "
      "billion pounds. We have turned this down.\n\nOption 2: three separate contracts. "
      "Across the three lots, spend is £111 million over two years.", ["approval-threshold"]),
+    # The integrator role held for another department's service: not this red line.
+    ("Brightline will host the case tracker for 24 months, at £310,000, internal.\n\n"
+     "Brightline is also the systems integrator on HMRC's customs declarations programme. "
+     "That is a different department and a different service.", []),
+    ("Brightline will host the case tracker for 24 months, at £310,000, internal.\n\n"
+     "Brightline is also the systems integrator for the case tracker.",
+     ["service-and-integrator"]),
     # proposals_dev16, near misses: an offer turned down with its reason after; a programme's
     # budget before it is split into lots; Crypt-Key only under "What is not included"; a
     # public service described beside an internal tool; an integrator role on another
