@@ -138,7 +138,7 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           "proposals_dev16.yaml": (0.93, 1.0, 0),
           # Written blind in session 14: 0.932 (303/325) / 16 of 25 / 5 false unseen; tuned on
           # since.
-          "proposals_dev17.yaml": (0.938, 0.72, 0)}
+          "proposals_dev17.yaml": (0.942, 0.84, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -343,6 +343,14 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
     ("Option 1: one supplier would host, build and run it for ten years, at close to half a "
      "billion pounds. We have turned this down.\n\nOption 2: three separate contracts. "
      "Across the three lots, spend is £111 million over two years.", ["approval-threshold"]),
+    # proposals_dev17: a contract's term said of "the award"; who the public are.
+    ("We will award the hosting of the engine to Larchfield, on its public cloud. Larchfield "
+     "was the strongest of three bids. The award runs for forty-eight months from 1 July, at a "
+     "total of £760,000.", ["hosting-length"]),
+    ("Victims can ask the CPS to review a decision. Cost: £8,750 a month for 14 months.",
+     ["approval-threshold"]),
+    ("Tied tenants currently refer a dispute to us by email. Budget: £160,000.",
+     ["approval-threshold"]),
     # The integrator role held for another department's service: not this red line.
     ("Brightline will host the case tracker for 24 months, at £310,000, internal.\n\n"
      "Brightline is also the systems integrator on HMRC's customs declarations programme. "
