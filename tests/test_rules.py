@@ -347,6 +347,8 @@ def test_a_price_by_the_user_and_the_year_is_spent_over_users_and_term() -> None
      "terminates.", "automatic-extension", "crosses"),
     ("The contract 'shall renew on each anniversary of the commencement date unless 90 days' "
      "written notice is given'.", "automatic-extension", "crosses"),
+    ("18 months plus an option to go another 12 months, but the option only happens if we "
+     "send them a written notice exercising it.", "automatic-extension", "within"),
     # A price for each of things counted before it.
     ("2,400 rugged handhelds for our officers at £520 each, for staff use only.",
      "approval-threshold", "needs_approval"),
