@@ -154,6 +154,16 @@ OUTCOME = re.compile(r"\b(?:in the end|ended up|did \w+(?:\s+\w+)?\s+end up|ever
                      r"ever (?:open\w*|happen\w*)|what happened|was it achieved|did it work|"
                      r"turned out|in practice)\b", re.I)
 
+# What happens around an approval, which the rules do not say: a change after sign-off, a
+# resubmission, the order of one assurance step and another ("if our contract value creeps
+# up ~10% after SC has signed it off, do we have to go back?", chat-19). A verdict on the
+# sums named there would answer a question nobody asked, and the guidance describes no such
+# process: it is declined.
+AROUND_APPROVAL = re.compile(r"\b(?:after|once)\b[^?.]{0,40}\b(?:signed (?:it )?off|signs? (?:it )?"
+                             r"off|approved|approves|approval)\b|\bresubmit\w*|\bgo back to\b|"
+                             r"\btolerance\b|\bbefore (?:we|you) submit\b|\bside by side\b",
+                             re.I)
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -353,7 +363,8 @@ class Answerer:
     def _verdict(self, work: _Work) -> None:
         """A question describing a purchase is answered by the rules, unless it asks for
         something else about it ("how long will approval take for a £2m system?")."""
-        if asked_for(work.understood.text) is None:
+        if asked_for(work.understood.text) is None \
+                and not AROUND_APPROVAL.search(work.understood.text):
             # A follow-up keeps the facts of the turn it follows: "does Crypt-Key spend need
             # approval?" then "even if it's just a couple hundred quid?".
             work.verdict = scenario_verdict(work.search, work.snapshot)
@@ -400,6 +411,8 @@ class Answerer:
             return  # no facts, but the rules say what decides it
         if OUTCOME.search(work.understood.text):
             raise Stop(self._decline(work, Reason.ASKS_OUTCOME))
+        if AROUND_APPROVAL.search(work.understood.text):
+            raise Stop(self._decline(work, Reason.UNSUPPORTED_ASK))
         if not work.supported and EXCEPTION.search(work.understood.text):
             # "is there any wiggle room on auto extensions or is it a flat no?" asks for a
             # red line's exception, which its own bullet states ("…, unless there is a

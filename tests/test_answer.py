@@ -936,6 +936,21 @@ def test_a_question_about_the_cto_finds_the_cto_role_profile(answerer) -> None:
     assert "buying technology, services and human resources" in answer.text
 
 
+@pytest.mark.parametrize("question", [
+    "if our £2m contract grows ~10% through change requests after SC has signed it off, do "
+    "we have to go back to spend control?",
+    "if the scope grows after spend control signs it off, when do we have to resubmit?",
+    "does the service assessment have to happen before we submit our spend control case?",
+])
+def test_the_process_around_an_approval_is_declined(answerer, question: str) -> None:
+    """The rules say what needs approval, not what a change after sign-off needs, nor the
+    order of assurance steps: no verdict on the sums, no passage that shares the words
+    (chat-19, chat-20)."""
+    answer = answerer.ask(question)
+    assert answer.verdict is None
+    assert not answer.answered and answer.reason == "unsupported_ask"
+
+
 def test_a_word_the_rules_read_is_never_corrected(answerer) -> None:
     """"per annum" is not "per annul": £14.5m a year for 7 years is over £100m (chat-19)."""
     answer = answerer.ask("one contract for our internal casework platform at £14.5m per annum "
