@@ -69,7 +69,7 @@ class DocumentInfo:
     strip_lines: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     in_manifest: bool = True
-    known_as: str = ""  # the short name people use for it: "CTO" for "Chief technology officer"
+    known_as: str = ""  # the short name people use for it: "CTO role profile"
 
     def with_title(self, title: str) -> DocumentInfo:
         return replace(self, title=title)
