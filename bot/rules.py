@@ -686,8 +686,11 @@ def read_facts(sentences: Sequence[str | Passage], this_year: int | None = None)
         # 28 feb 2030": dates with no contract of their own are the last one's (chat-15).
         dated = any(not _names_a_contract(text[slice(*clause(text, *m.span()))])
                     for m in DATE_SPAN.finditer(text))
+        # Under a heading naming the term ("Term and value: Eight years from April…"), a
+        # length is the contract's last named (proposals_dev17).
         refers = (_starts_with("facts.refers_back", text) or fragment or dated
-                  or mentions("facts.same_again", text) or bool(passage.reading)) and not sibling
+                  or mentions("facts.same_again", text) or bool(passage.reading)
+                  or _starts_with("facts.refers_back", passage.heading)) and not sibling
         for years, start, end in durations(text, this_year):
             if LIMIT_NOUN.match(text, end):
                 continue  # "does the 2 yr limit on hosting contracts cover SaaS?" (chat-14)

@@ -138,7 +138,7 @@ FLOORS = {"proposals.yaml": (0.969, 1.0, 0), "proposals_dev2.yaml": (0.989, 1.0,
           "proposals_dev16.yaml": (0.93, 1.0, 0),
           # Written blind in session 14: 0.932 (303/325) / 16 of 25 / 5 false unseen; tuned on
           # since.
-          "proposals_dev17.yaml": (0.941, 0.84, 0)}
+          "proposals_dev17.yaml": (0.941, 0.88, 0)}
 
 
 @pytest.mark.parametrize("path", PROPOSAL_FILES, ids=lambda p: p.name)
@@ -351,6 +351,11 @@ def test_the_dev_set_traps_what_careful_writers_say() -> None:
      ["approval-threshold"]),
     ("Tied tenants currently refer a dispute to us by email. Budget: £160,000.",
      ["approval-threshold"]),
+    # A length under a heading naming the term is the last contract's (the SDA proposal).
+    ("Recommendation\nApprove a single contract with Harrowgate to replace SLIS.\n\nScope\n"
+     "Harrowgate will design and build the new system and host it in its two data centres."
+     "\n\nTerm and value\nEight years from April, with a total "
+     "contract value of £85 million, internal.", ["approval-threshold", "hosting-length"]),
     # The integrator role held for another department's service: not this red line.
     ("Brightline will host the case tracker for 24 months, at £310,000, internal.\n\n"
      "Brightline is also the systems integrator on HMRC's customs declarations programme. "
